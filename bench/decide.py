@@ -1,0 +1,88 @@
+"""Decide end to end on generated days: per-stage time, in process and through gRPC.
+
+Sizes 1,000 and 10,000 orders (the sample day's mix, 12 vans); each size is decided `--repeat`
+times after one warm-up, and the median is reported. The gRPC column adds serialization, the
+loopback hop and the worker process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from clients.client import Client
+from lastmile.v1 import orchestrator_pb2 as pb
+from samples.generate import generate_day
+from service import response
+from service.convert import to_snapshot
+from service.server import create_server
+from service.settings import Settings
+from solver.checks import BuiltinPolicy
+from solver.decide import decide
+
+
+def _in_process(request: pb.DecideRequest) -> dict[str, float]:
+    started = time.perf_counter()
+    snapshot = to_snapshot(request)
+    snapshot_ms = (time.perf_counter() - started) * 1000
+    outcome = decide(snapshot, BuiltinPolicy())
+    built = time.perf_counter()
+    response.build(outcome)
+    stages = {"snapshot": snapshot_ms, **dict(outcome.stage_ms)}
+    stages["response"] = (time.perf_counter() - built) * 1000
+    stages["total"] = (time.perf_counter() - started) * 1000
+    return stages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="results/decide.json")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    running = create_server(Settings(address="127.0.0.1:0", workers=1))
+    rows = []
+    try:
+        with Client(f"127.0.0.1:{running.port}") as client:
+            for n in sizes:
+                request = generate_day(seed=11, orders=n, vehicles=12)
+                request.options.explain = False
+                _in_process(request)
+                runs = [_in_process(request) for _ in range(args.repeat)]
+                stages = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                client.decide(request, timeout_s=120)
+                grpc_ms = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    answer = client.decide(request, timeout_s=120)
+                    grpc_ms.append((time.perf_counter() - started) * 1000)
+                rows.append(
+                    {
+                        "orders": n,
+                        "carriers": len(request.carriers),
+                        "stage_ms": {k: round(v, 2) for k, v in stages.items()},
+                        "grpc_ms": round(statistics.median(grpc_ms), 2),
+                        "assigned": answer.summary.assigned,
+                        "policy": pb.AssignmentPolicy.Name(answer.summary.policy),
+                    }
+                )
+    finally:
+        running.stop(grace_s=1.0)
+    result = {"benchmark": "decide", "machine": platform.machine(), "rows": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    stage_names = sorted({k for row in rows for k in row["stage_ms"]})  # type: ignore[attr-defined]
+    print(f"{'orders':>7} {'gRPC ms':>9} " + " ".join(f"{s:>18}" for s in stage_names))
+    for row in rows:
+        cells = " ".join(f"{row['stage_ms'].get(s, 0):>18.1f}" for s in stage_names)  # type: ignore[attr-defined]
+        print(f"{row['orders']:>7} {row['grpc_ms']:>9.1f} {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The `lastmile` command: serve, decide a snapshot file, check and test rule files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from google.protobuf import json_format
+
+from clients.client import Client, OrchestratorError, load_request
+from lastmile.v1 import orchestrator_pb2 as pb
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+
+
+def _clock(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M") if seconds else "-"
+
+
+def _eur(cents: int, currency: str = "EUR") -> str:
+    return f"{cents / 100:,.2f} {currency}"
+
+
+def render_table(response: pb.DecideResponse, out: TextIO, *, limit: int = 25) -> None:
+    """A readable summary: assignments, unassigned with reasons, totals."""
+    summary = response.summary
+    currency = summary.total_cost.currency or "EUR"
+    write = out.write
+    write(
+        f"Decision {response.request_id}: {summary.assigned} assigned, "
+        f"{summary.unassigned} unassigned (policy {pb.AssignmentPolicy.Name(summary.policy)}, "
+        f"solver {pb.SolverStatus.Name(summary.solver_status)}, rules {summary.rules_version})\n\n"
+    )
+    write(
+        f"{'order':<12} {'level':<18} {'carrier':<16} {'vehicle':<8} {'price':>11} "
+        f"{'eta':>5} {'promise':>11}  next best\n"
+    )
+    for decision in list(response.decisions)[:limit]:
+        level = pb.ServiceLevel.Name(decision.service_level).removeprefix("SERVICE_LEVEL_")
+        nxt = next((c for c in decision.candidates if not c.chosen), None)
+        next_best = f"{nxt.carrier_id} {nxt.versus_chosen}" if nxt else "-"
+        promise = f"{_clock(decision.promise.start.seconds)}-{_clock(decision.promise.end.seconds)}"
+        write(
+            f"{decision.order_id:<12} {level:<18} {decision.carrier_id:<16} "
+            f"{decision.vehicle_id or '-':<8} {_eur(decision.price.total.cents, ''):>11} "
+            f"{_clock(decision.eta.seconds):>5} {promise:>11}  {next_best}\n"
+        )
+    if len(response.decisions) > limit:
+        write(f"... and {len(response.decisions) - limit} more decisions (--format json for all)\n")
+    if response.unassigned:
+        write(f"\nUnassigned ({len(response.unassigned)}):\n")
+        for item in list(response.unassigned)[:limit]:
+            reasons = ", ".join(
+                pb.ReasonCode.Name(r).removeprefix("REASON_CODE_") for r in item.reasons
+            )
+            write(f"  {item.order_id:<12} {reasons}: {item.message}\n")
+        if len(response.unassigned) > limit:
+            write(f"  ... and {len(response.unassigned) - limit} more\n")
+    write("\nPer carrier:\n")
+    for total in summary.carriers:
+        cost = _eur(total.cost.cents, currency)
+        write(
+            f"  {total.carrier_id:<16} {total.orders:>5} orders  {cost:>14}"
+            f"  {total.co2e_g / 1000:8.1f} kg CO2e\n"
+        )
+    baseline = pb.Baseline.Name(summary.baseline).removeprefix("BASELINE_")
+    write(
+        f"\nTotal cost {_eur(summary.total_cost.cents, currency)} for {summary.assigned} orders; "
+        f"baseline {baseline} {_eur(summary.baseline_cost.cents, currency)} for "
+        f"{summary.baseline_assigned} orders; savings {_eur(summary.savings.cents, currency)} "
+        f"({summary.savings_pct:.1f}%); {summary.co2e_g / 1000:.1f} kg CO2e\n"
+    )
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(summary.stage_ms.items()))
+    write(f"Stage ms: {stages}\n")
+
+
+def _cmd_decide(args: argparse.Namespace) -> int:
+    request = load_request(Path(args.file))
+    with Client(args.address) as client:
+        try:
+            response = client.decide(request, timeout_s=args.timeout)
+        except OrchestratorError as error:
+            print(f"error: {error.code.name}: {error.message}", file=sys.stderr)
+            for violation in error.violations:
+                print(f"  {violation.field}: {violation.description}", file=sys.stderr)
+            return 2
+    if args.format == "json":
+        print(json_format.MessageToJson(response, indent=2))
+    else:
+        render_table(response, sys.stdout)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from service import logs, server
+    from service.settings import Settings
+
+    settings = Settings.from_env(
+        address=args.address,
+        rules_dir=Path(args.rules) if args.rules else None,
+        workers=args.workers,
+        log_format=args.log_format,
+    )
+    logs.configure(settings.log_format)
+    return server.serve(settings)
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from rules import cli as rules_cli
+
+    if args.action == "check":
+        return int(rules_cli.main_check(Path(args.dir)))
+    return int(rules_cli.main_test(Path(args.dir)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lastmile", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the decision server")
+    serve.add_argument("--address", default=None, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
+    serve.add_argument("--rules", default=None, help="rule directory (default: built-in checks)")
+    serve.add_argument("--workers", type=int, default=None, help="decision processes (0 = inline)")
+    serve.add_argument("--log-format", choices=("console", "json"), default=None)
+    serve.set_defaults(func=_cmd_serve)
+
+    decide = sub.add_parser("decide", help="send a DecideRequest JSON file and show the answer")
+    decide.add_argument("file")
+    decide.add_argument("--address", default=DEFAULT_ADDRESS)
+    decide.add_argument("--format", choices=("table", "json"), default="table")
+    decide.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
+    decide.set_defaults(func=_cmd_decide)
+
+    rules = sub.add_parser("rules", help="validate or test rule files")
+    rules.add_argument("action", choices=("check", "test"))
+    rules.add_argument("dir")
+    rules.set_defaults(func=_cmd_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

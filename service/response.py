@@ -1,0 +1,256 @@
+"""Outcome in, DecideResponse out: the only place that turns solver arrays into protos."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+
+from lastmile.v1 import orchestrator_pb2 as pb
+from lastmile.v1 import types_pb2
+from solver import assign, pricing
+from solver.domain import Reason, Requirement, bit
+
+if TYPE_CHECKING:
+    from solver.decide import Outcome
+    from solver.snapshot import Snapshot
+
+TOP_CANDIDATES = 3  # ranked candidates per decision when explain is off
+
+_PRICING_MESSAGES = {
+    Reason.WINDOW_UNREACHABLE: "earliest delivery is after the promise",
+    Reason.PAST_CUTOFF: "same-day promise after the carrier's cut-off",
+    Reason.NO_RATE_CARD: "no rate card to price it",
+    Reason.NO_SLOT: "no capacity slot in this zone and window",
+    Reason.NO_VEHICLE_FITS: "no van with the skills and shift for it",
+}
+
+
+def build(outcome: Outcome) -> pb.DecideResponse:
+    """The answer for one outcome: decisions, unassigned, routes and summary."""
+    snapshot = outcome.snapshot
+    assignment = outcome.assignment
+    currency = snapshot.options.currency
+    response = pb.DecideResponse(request_id=snapshot.request_id)
+    for i in range(snapshot.orders.count):
+        if assignment.carrier_idx[i] >= 0:
+            response.decisions.append(_decision(outcome, i, currency))
+        else:
+            response.unassigned.append(_unassigned(outcome, i))
+    _summary(outcome, response.summary, currency)
+    return response
+
+
+def _money(cents: int, currency: str) -> types_pb2.Money:
+    return types_pb2.Money(cents=int(cents), currency=currency)
+
+
+def _window(start_ts: int, end_ts: int) -> types_pb2.TimeWindow:
+    window = types_pb2.TimeWindow()
+    window.start.seconds = int(start_ts)
+    window.end.seconds = int(end_ts)
+    return window
+
+
+def _requirements(bits: int) -> list[pb.Requirement]:
+    return [cast("pb.Requirement", int(r)) for r in Requirement if bits & bit(r)]
+
+
+def _reason(value: int) -> pb.ReasonCode:
+    return cast("pb.ReasonCode", int(value))
+
+
+def _level(value: int) -> pb.ServiceLevel:
+    return cast("pb.ServiceLevel", int(value))
+
+
+def _price(snapshot: Snapshot, outcome: Outcome, i: int, c: int, currency: str) -> pb.Price:
+    lines = pricing.breakdown(snapshot, outcome.prices, i, c)
+    return pb.Price(
+        total=_money(int(outcome.prices.price_cents[i, c]), currency),
+        lines=[
+            pb.PriceLine(
+                code=line.code, description=line.description, amount=_money(line.cents, currency)
+            )
+            for line in lines
+        ],
+    )
+
+
+def _versus(outcome: Outcome, i: int, c: int, chosen: int, currency: str) -> str:
+    if c == chosen:
+        return ""
+    prices = outcome.prices
+    cents = int(prices.price_cents[i, c] - prices.price_cents[i, chosen])
+    hours = (int(prices.eta_ts[i, c]) - int(prices.eta_ts[i, chosen])) / 3600.0
+    return f"{cents / 100:+.2f} {currency}, {hours:+.1f} h"
+
+
+def _exclusions(outcome: Outcome, i: int) -> list[pb.Exclusion]:
+    eligibility, prices, carriers = outcome.eligibility, outcome.prices, outcome.snapshot.carriers
+    out = []
+    for c in range(carriers.count):
+        rule_reason = int(eligibility.reason[i, c])
+        if rule_reason:
+            k = int(eligibility.source[i, c])
+            out.append(
+                pb.Exclusion(
+                    carrier_id=carriers.ids[c],
+                    reason=_reason(rule_reason),
+                    message=f"{carriers.names[c]}: {eligibility.messages[k]}",
+                    source=eligibility.sources[k],
+                )
+            )
+        elif prices.reason[i, c]:
+            reason = Reason(int(prices.reason[i, c]))
+            out.append(
+                pb.Exclusion(
+                    carrier_id=carriers.ids[c],
+                    reason=_reason(reason),
+                    message=f"{carriers.names[c]}: {_PRICING_MESSAGES.get(reason, reason.name)}",
+                    source=f"pricing:{reason.name.lower()}",
+                )
+            )
+    return out
+
+
+def _decision(outcome: Outcome, i: int, currency: str) -> pb.Decision:
+    snapshot, prices, assignment = outcome.snapshot, outcome.prices, outcome.assignment
+    explain = snapshot.options.explain
+    c = int(assignment.carrier_idx[i])
+    carriers = snapshot.carriers
+    decision = pb.Decision(
+        order_id=snapshot.orders.ids[i],
+        service_level=_level(outcome.eligibility.service_level[i]),
+        requirements=_requirements(int(outcome.eligibility.requirement_bits[i])),
+        carrier_id=carriers.ids[c],
+        price=_price(snapshot, outcome, i, c, currency),
+        promise=_window(prices.promise_start_ts[i, c], prices.promise_end_ts[i, c]),
+        co2e_g=float(prices.co2e_g[i, c]),
+    )
+    decision.eta.seconds = int(prices.eta_ts[i, c])
+    v = int(assignment.vehicle_idx[i])
+    if v >= 0:
+        decision.vehicle_id = snapshot.fleet.ids[v]
+    s = int(assignment.slot_idx[i])
+    if s >= 0:
+        decision.slot_id = snapshot.slots.ids[s]
+
+    scores = outcome.scores[i]
+    possible = np.flatnonzero(np.isfinite(scores))
+    ranked = possible[np.lexsort((possible, scores[possible]))]
+    if not explain:
+        ranked = ranked[:TOP_CANDIDATES]
+        if c not in ranked:
+            ranked = np.append(ranked, c)
+    for rank, j in enumerate(ranked, start=1):
+        j = int(j)
+        candidate = pb.Candidate(
+            carrier_id=carriers.ids[j],
+            rank=rank,
+            score=float(scores[j]),
+            price=_price(snapshot, outcome, i, j, currency),
+            promise=_window(prices.promise_start_ts[i, j], prices.promise_end_ts[i, j]),
+            co2e_g=float(prices.co2e_g[i, j]),
+            chosen=j == c,
+            versus_chosen=_versus(outcome, i, j, c, currency),
+        )
+        candidate.eta.seconds = int(prices.eta_ts[i, j])
+        if prices.slot_idx[i, j] >= 0:
+            candidate.slot_id = snapshot.slots.ids[int(prices.slot_idx[i, j])]
+        decision.candidates.append(candidate)
+    if explain:
+        decision.exclusions.extend(_exclusions(outcome, i))
+        decision.explanations.extend(
+            pb.Explanation(stage=note.stage, source=note.source, message=note.message)
+            for note in outcome.eligibility.notes[i]
+        )
+        decision.explanations.append(_assignment_note(outcome, i, c, ranked))
+    return decision
+
+
+def _assignment_note(outcome: Outcome, i: int, c: int, ranked: np.ndarray) -> pb.Explanation:
+    snapshot, assignment = outcome.snapshot, outcome.assignment
+    name = snapshot.carriers.names[c]
+    best = int(ranked[0]) if ranked.size else c
+    policy = assignment.policy.name.lower()
+    if best == c:
+        message = f"{name} is the best-scoring candidate"
+    else:
+        message = (
+            f"{name} chosen over {snapshot.carriers.names[best]} "
+            f"({_versus(outcome, i, best, c, snapshot.options.currency)}): capacity or total cost"
+        )
+    return pb.Explanation(stage="assignment", source=f"assign:{policy}", message=message)
+
+
+def _unassigned(outcome: Outcome, i: int) -> pb.Unassigned:
+    snapshot, eligibility = outcome.snapshot, outcome.eligibility
+    reasons = assign.unassigned_reasons(eligibility, outcome.prices, outcome.assignment, i)
+    main = reasons[0]
+    out = pb.Unassigned(
+        order_id=snapshot.orders.ids[i],
+        reasons=[_reason(r) for r in reasons],
+        service_level=_level(eligibility.service_level[i]),
+        requirements=_requirements(int(eligibility.requirement_bits[i])),
+        exclusions=_exclusions(outcome, i),
+    )
+    if main == Reason.CAPACITY_EXHAUSTED:
+        possible = np.isfinite(outcome.scores)
+        slots = assign.full_slots(outcome.prices, possible, i)
+        out.full_slot_ids.extend(snapshot.slots.ids[s] for s in slots)
+        out.message = f"every eligible carrier was full ({len(slots)} slots)"
+    elif main == Reason.NO_ELIGIBLE_CARRIER:
+        out.message = "no carrier may take this order"
+    else:
+        out.message = _PRICING_MESSAGES.get(main, main.name.lower().replace("_", " "))
+    return out
+
+
+def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
+    snapshot, prices = outcome.snapshot, outcome.prices
+    chosen, baseline = outcome.assignment, outcome.baseline
+    total, co2e, per_carrier = _totals(prices, chosen.carrier_idx)
+    base_total, _, _ = _totals(prices, baseline.carrier_idx)
+    summary.total_cost.CopyFrom(_money(total, currency))
+    summary.assigned = int(chosen.assigned.sum())
+    summary.unassigned = snapshot.orders.count - summary.assigned
+    for c, (count, cents, grams) in sorted(per_carrier.items()):
+        summary.carriers.append(
+            pb.CarrierTotal(
+                carrier_id=snapshot.carriers.ids[c],
+                orders=count,
+                cost=_money(cents, currency),
+                co2e_g=grams,
+            )
+        )
+    summary.baseline = cast("pb.Baseline", snapshot.options.baseline)
+    summary.baseline_cost.CopyFrom(_money(base_total, currency))
+    summary.baseline_assigned = int(baseline.assigned.sum())
+    summary.savings.CopyFrom(_money(base_total - total, currency))
+    summary.savings_pct = round(100.0 * (base_total - total) / base_total, 3) if base_total else 0.0
+    summary.co2e_g = co2e
+    summary.rules_version = outcome.eligibility.version
+    summary.solver_status = cast("pb.SolverStatus", int(chosen.status))
+    summary.policy = cast("pb.AssignmentPolicy", int(chosen.policy))
+    summary.objective = float(chosen.objective)
+    for stage, ms in outcome.stage_ms:
+        summary.stage_ms[stage] = ms
+
+
+def _totals(
+    prices: pricing.PriceTable, carrier_idx: np.ndarray
+) -> tuple[int, float, dict[int, tuple[int, int, float]]]:
+    rows = np.flatnonzero(carrier_idx >= 0)
+    cols = carrier_idx[rows]
+    cents = prices.price_cents[rows, cols]
+    grams = prices.co2e_g[rows, cols]
+    per_carrier = {
+        int(c): (
+            int((cols == c).sum()),
+            int(cents[cols == c].sum()),
+            round(float(grams[cols == c].sum()), 1),
+        )
+        for c in np.unique(cols)
+    }
+    return int(cents.sum()), round(float(grams.sum()), 1), per_carrier

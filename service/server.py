@@ -1,0 +1,200 @@
+"""Server bootstrap: the Orchestrator service, health, reflection, drain on SIGTERM.
+
+`create_server` builds and starts a server and returns it with its port, so tests bind port 0;
+`serve` adds signal handling and blocks. The Decide handler only moves bytes to a worker and
+maps the result to a gRPC status; the work happens in `service.worker`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import faulthandler
+import multiprocessing
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import grpc
+import structlog
+from google.rpc import status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from lastmile.v1 import orchestrator_pb2
+from service import worker
+from service.health import NOT_SERVING, SERVING, Health
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+
+NO_DEADLINE_S = 7 * 86_400.0
+SERVICE_NAME = orchestrator_pb2.DESCRIPTOR.services_by_name["Orchestrator"].full_name
+log = structlog.get_logger("lastmile")
+
+_CODES = {
+    worker.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
+    worker.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
+    worker.INTERNAL: grpc.StatusCode.INTERNAL,
+}
+
+
+class Decider:
+    """Runs decisions inline or in a process pool; the pool is warmed before SERVING."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._inline: worker.Worker | None = None
+
+    def start(self) -> float:
+        started = time.perf_counter()
+        s = self._settings
+        if s.workers == 0:
+            self._inline = worker.Worker(s.rules_dir, s.limits)
+            self._inline.warm_up()
+        else:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=s.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker.init_process,
+                initargs=(s.rules_dir, s.limits),
+            )
+            for future in [self._pool.submit(worker.ping) for _ in range(s.workers)]:
+                future.result()
+        return time.perf_counter() - started
+
+    def decide(self, request_bytes: bytes, budget_cap_s: float | None) -> worker.Result:
+        if self._inline is not None:
+            return self._inline.decide(request_bytes, budget_cap_s)
+        assert self._pool is not None
+        future = self._pool.submit(worker.decide_in_process, request_bytes, budget_cap_s)
+        timeout = None if budget_cap_s is None else budget_cap_s + 5.0
+        return future.result(timeout=timeout)
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A started server and what stopping it needs."""
+
+    server: grpc.Server
+    port: int
+    health: Health
+    decider: Decider
+
+    def stop(self, grace_s: float, drain_delay_s: float = 0.0) -> None:
+        """Drain: NOT_SERVING, wait for balancers to notice, finish in-flight calls, stop."""
+        self.health.set_all(NOT_SERVING)
+        if drain_delay_s:
+            time.sleep(drain_delay_s)
+        self.health.close()
+        self.server.stop(grace_s).wait()
+        self.decider.stop()
+
+
+def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandler[bytes, bytes]:
+    def decide(request_bytes: bytes, context: grpc.ServicerContext) -> bytes:
+        started = time.perf_counter()
+        remaining = context.time_remaining()
+        # No deadline reads as None or as "forever" (about 2**63 ns): both mean no cap.
+        no_deadline = remaining is None or remaining > NO_DEADLINE_S
+        cap = None if no_deadline else remaining - settings.deadline_margin_s
+        try:
+            result = decider.decide(request_bytes, cap)
+        except concurrent.futures.TimeoutError:
+            result = worker.Result(worker.DEADLINE_EXCEEDED, b"", "deadline passed", ())
+        except concurrent.futures.process.BrokenProcessPool:
+            result = worker.Result(worker.INTERNAL, b"", "decision worker died", ())
+        fields = dict(result.log)
+        trace = fields.pop("trace", None)
+        fields["elapsed_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+        fields["code"] = result.code
+        if result.code == worker.OK:
+            log.info("decision", **fields)
+            return result.payload
+        if result.code == worker.INTERNAL:
+            log.error("decision", trace=trace, **fields)
+        else:
+            log.warning("decision", message=result.message, **fields)
+        code = _CODES[result.code]
+        if result.payload:
+            status = status_pb2.Status()
+            status.ParseFromString(result.payload)
+            context.abort_with_status(rpc_status.to_status(status))
+        context.abort(code, result.message)
+        raise AssertionError("unreachable")
+
+    return grpc.unary_unary_rpc_method_handler(
+        decide,
+        request_deserializer=None,  # raw bytes: the worker parses
+        response_serializer=None,
+    )
+
+
+def create_server(settings: Settings) -> Running:
+    """Build, warm and start a server on settings.address (port 0 picks a free port)."""
+    decider = Decider(settings)
+    health = Health((SERVICE_NAME,))
+    server = grpc.server(
+        concurrent.futures.ThreadPoolExecutor(
+            max_workers=settings.threads, thread_name_prefix="grpc"
+        ),
+        maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_connection_age_ms", int(settings.max_connection_age_s * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(settings.grace_s * 1000)),
+        ],
+    )
+    handler = grpc.method_handlers_generic_handler(
+        SERVICE_NAME, {"Decide": _decide_handler(settings, decider)}
+    )
+    server.add_generic_rpc_handlers((handler,))
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection(
+        (
+            SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    port = server.add_insecure_port(settings.address)
+    if port == 0:
+        raise RuntimeError(f"could not bind {settings.address}")
+    server.start()  # health answers NOT_SERVING while the workers warm up
+    warm_s = decider.start()
+    health.set_all(SERVING)
+    log.info(
+        "serving",
+        address=settings.address,
+        port=port,
+        workers=settings.workers,
+        rules=str(settings.rules_dir or "builtin"),
+        warm_up_s=round(warm_s, 3),
+    )
+    return Running(server=server, port=port, health=health, decider=decider)
+
+
+def serve(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT, then drain and return 0."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    running = create_server(settings)
+    stop.wait()
+    log.info("draining", grace_s=settings.grace_s, drain_delay_s=settings.drain_delay_s)
+    # If draining hangs anyway, dump every thread's stack and exit rather than hang forever.
+    faulthandler.dump_traceback_later(settings.drain_delay_s + settings.grace_s + 5.0, exit=True)
+    running.stop(settings.grace_s, settings.drain_delay_s)
+    faulthandler.cancel_dump_traceback_later()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,688 @@
+"""Optimal assignment: minimise the total score under slot and own-fleet capacity, exactly.
+
+Stage `optimal(snapshot, eligibility, prices, scores, budget_s) -> Assignment`, the same
+objective `solver.assign.greedy` reports: the sum of the chosen pairs' scores plus
+`assign.unassigned_penalty(scores)` per unassigned order (above any score, so an order with a
+free candidate is never left out). It only chooses among the pairs pricing found possible,
+each with the slot pricing gave it (`prices.slot_idx`), so greedy's answer is always feasible
+here and `optimal` is never worse (up to the cost rounding below).
+
+Model
+    x[i, c] = 1 when order i goes to carrier c; at most one per order.
+    Slots: sum x <= remaining_orders and sum weight <= remaining_weight_kg per slot.
+    Own fleet (before routing): aggregate van capacity. The orders' stops, kilograms and
+    litres must fit the vans whose skills cover their capabilities, each resource as its own
+    fractional flow from capability classes to vans of matching skills (so an order's kg may
+    spread over vans; shifts and driving time are left to routing).
+    Weights are counted in grams and volumes in millilitres (rounded), costs in 1/100 of a
+    score unit (`COST_SCALE`): the optimum is exact for those integers, within half a
+    hundredth of a cent per order of the float objective.
+Exact reductions before solving
+    Carriers without slots or vans never compete for capacity, so each order keeps only its
+    best such "free" pair, and only constrained pairs that beat it. Orders left without a
+    constrained pair are decided at once.
+Solvers (OR-Tools)
+    First a min-cost flow on the count-only relaxation (slots by remaining orders, the own
+    fleet by stops through capability classes to van skill groups). If its optimum also
+    respects kilograms and litres it is optimal for the full model (OPTIMAL, no MIP needed).
+    Otherwise the full model goes to a single-threaded MIP (`MIP_SOLVER`, CBC) hinted with
+    the greedy answer, with own-fleet resources left out when even all candidates fit, and
+    stopped at `budget_s`: OPTIMAL when the gap is closed, else FEASIBLE with the proven bound
+    (`solve` returns it in `SolveInfo`; `Assignment` has no bound field yet). CP-SAT was tried
+    first: on 10,000 orders its single-worker presolve alone outran a 2 s budget.
+Determinism
+    The model is built with orders sorted by id and carriers by index and both solvers are
+    deterministic, so the same request in any order of orders gives the same decision (when
+    solved to optimality: a FEASIBLE stop at the wall-clock budget depends on machine speed).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+from ortools.linear_solver import pywraplp
+
+from solver import assign
+from solver.assign import Assignment
+from solver.domain import CarrierKind, Policy, Reason, SolverStatus
+from solver.pricing import required_capabilities
+
+if TYPE_CHECKING:
+    from solver.eligibility import Eligibility
+    from solver.pricing import PriceTable
+    from solver.snapshot import Snapshot
+
+MIP_SOLVER = "CBC"  # single-threaded and deterministic; closed the gap fastest on our bench
+COST_SCALE = 100  # integer objective unit: 1/100 of a score unit (a hundredth of a cent)
+MILLI = 1000  # grams per kg, millilitres per litre
+_BIG = 10**15  # "no limit" in integer units
+
+
+@dataclass(frozen=True, slots=True)
+class SolveInfo:
+    """How the optimum was found: solver, status, objective and the proven bound."""
+
+    status: SolverStatus
+    method: str  # "trivial", "min_cost_flow", "mip" or "greedy_fallback"
+    objective: float  # the shared objective (float scores + penalties)
+    bound: float  # proven lower bound of the objective, in the same units
+    wall_s: float
+    orders_in_model: int
+    candidates: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """The reduced problem in integer units, orders in canonical (id) order."""
+
+    rows: np.ndarray  # int64[M] orders with constrained candidates
+    pair_row: np.ndarray  # int64[P] index into rows
+    pair_order: np.ndarray  # int64[P] order index
+    pair_carrier: np.ndarray  # int64[P]
+    pair_slot: np.ndarray  # int64[P], -1 = none
+    pair_own: np.ndarray  # bool[P]
+    pair_gain: np.ndarray  # int64[P] (free cost - pair cost) > 0: what choosing it saves
+    grams: np.ndarray  # int64[N]
+    millilitres: np.ndarray  # int64[N]
+    caps: np.ndarray  # int64[N] capability bits
+    slot_orders: np.ndarray  # int64[K]
+    slot_grams: np.ndarray  # int64[K]
+
+
+def _milli(values: np.ndarray) -> np.ndarray:
+    scaled = np.where(np.isfinite(values), values * MILLI, _BIG)
+    return np.asarray(np.rint(np.clip(scaled, 0, _BIG)), dtype=np.int64)
+
+
+def _check(snapshot: Snapshot, prices: PriceTable, scores: np.ndarray, budget_s: float) -> None:
+    shape = (snapshot.orders.count, snapshot.carriers.count)
+    if scores.shape != shape:
+        raise ValueError(f"Expected scores of shape {shape}, got {scores.shape}")
+    if prices.reason.shape != shape:
+        raise ValueError(f"Expected prices of shape {shape}, got {prices.reason.shape}")
+    if not budget_s > 0:
+        raise ValueError("Expected budget_s > 0")
+
+
+def _free_choice(cost: np.ndarray, free: np.ndarray, penalty: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per order the best free pair (lowest cost, then lowest carrier) and its cost, or -1 and
+    the penalty when it has none."""
+    n, n_carriers = cost.shape
+    if n_carriers == 0:
+        return np.full(n, -1, dtype=np.int64), np.full(n, penalty, dtype=np.int64)
+    masked = np.where(free, cost, np.iinfo(np.int64).max)
+    best = np.argmin(masked, axis=1)
+    best_cost = masked[np.arange(n), best]
+    has = best_cost < penalty
+    return np.where(has, best, -1).astype(np.int64), np.where(has, best_cost, penalty)
+
+
+def _reduce(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    possible: np.ndarray,
+    cost: np.ndarray,
+    free_cost: np.ndarray,
+    canon: np.ndarray,
+) -> _Problem:
+    own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
+    constrained = possible & ((prices.slot_idx >= 0) | own[None, :]) & (cost < free_cost[:, None])
+    # Carriers without slots or vans never compete: only pairs beating the free choice matter.
+    sub = constrained[canon]
+    r, c = np.nonzero(sub)  # row-major: canonical order, then carrier index
+    order = canon[r]
+    rows, pair_row = np.unique(r, return_inverse=True)
+    sl = snapshot.slots
+    return _Problem(
+        rows=canon[rows],
+        pair_row=pair_row.astype(np.int64),
+        pair_order=order.astype(np.int64),
+        pair_carrier=c.astype(np.int64),
+        pair_slot=prices.slot_idx[order, c].astype(np.int64),
+        pair_own=own[c],
+        pair_gain=(free_cost[order] - cost[order, c]).astype(np.int64),
+        grams=_milli(snapshot.orders.weight_kg),
+        millilitres=_milli(snapshot.orders.volume_l),
+        caps=required_capabilities(eligibility.requirement_bits),
+        slot_orders=np.maximum(sl.remaining_orders, 0).astype(np.int64),
+        slot_grams=_milli(sl.remaining_weight_kg),
+    )
+
+
+def _van_groups(snapshot: Snapshot, carrier: int) -> list[tuple[int, int, int, int]]:
+    """Vans of an own-fleet carrier merged by skills: (skills, stops, grams, millilitres)."""
+    fl = snapshot.fleet
+    vans = np.flatnonzero(fl.carrier_idx == carrier)
+    groups: dict[int, list[int]] = {}
+    for v in vans:
+        g = groups.setdefault(int(fl.skill_bits[v]), [0, 0, 0])
+        g[0] += int(max(fl.capacity_stops[v], 0))
+        g[1] += int(_milli(fl.capacity_kg[v : v + 1])[0])
+        g[2] += int(_milli(fl.capacity_l[v : v + 1])[0])
+    return [(skills, *vals) for skills, vals in sorted(groups.items())]  # type: ignore[misc]
+
+
+def _flow_network_applies(p: _Problem) -> bool:
+    """The count-only relaxation is a network unless some own-fleet pair also uses a slot."""
+    return not bool(np.any(p.pair_own & (p.pair_slot >= 0)))
+
+
+def _solve_flow(snapshot: Snapshot, p: _Problem) -> np.ndarray:
+    """Min-cost flow on the count-only relaxation (kilograms and litres dropped).
+
+    order -> slot -> sink (remaining orders); order -> (own carrier, capability class) -> van
+    skill group covering the class -> sink (its stops); order -> sink for its free choice (or
+    staying unassigned). Returns the chosen pairs.
+    """
+    m = len(p.rows)
+    n_pairs = len(p.pair_row)
+    node = m
+    slot_node: dict[int, int] = {}
+    for k in np.unique(p.pair_slot[p.pair_slot >= 0]).tolist():
+        slot_node[k] = node
+        node += 1
+    class_node: dict[tuple[int, int], int] = {}
+    for j in np.flatnonzero(p.pair_own).tolist():
+        key = (int(p.pair_carrier[j]), int(p.caps[p.pair_order[j]]))
+        if key not in class_node:
+            class_node[key] = node
+            node += 1
+    group_node: dict[tuple[int, int], tuple[int, int]] = {}  # (carrier, skills) -> node, stops
+    for c in sorted({c for c, _ in class_node}):
+        for skills, stops, _, _ in _van_groups(snapshot, c):
+            group_node[(c, skills)] = (node, stops)
+            node += 1
+    sink = node
+    tails: list[int] = []
+    heads: list[int] = []
+    caps: list[int] = []
+    costs: list[int] = []
+
+    def arc(tail: int, head: int, cap: int, cost: int) -> None:
+        tails.append(tail)
+        heads.append(head)
+        caps.append(cap)
+        costs.append(cost)
+
+    for j in range(n_pairs):
+        if p.pair_own[j]:
+            head = class_node[(int(p.pair_carrier[j]), int(p.caps[p.pair_order[j]]))]
+        else:
+            head = slot_node[int(p.pair_slot[j])]
+        arc(int(p.pair_row[j]), head, 1, -int(p.pair_gain[j]))
+    for row in range(m):  # keep the free choice (or stay unassigned): gain 0
+        arc(row, sink, 1, 0)
+    for k, n_k in slot_node.items():
+        arc(n_k, sink, min(int(p.slot_orders[k]), m), 0)
+    for (c, q), n_q in class_node.items():
+        for (c2, skills), (n_g, _) in group_node.items():
+            if c2 == c and (skills & q) == q:
+                arc(n_q, n_g, m, 0)
+    for n_g, stops in group_node.values():
+        arc(n_g, sink, min(int(stops), m), 0)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int64),
+        np.array(heads, dtype=np.int64),
+        np.array(caps, dtype=np.int64),
+        np.array(costs, dtype=np.int64),
+    )
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:m] = 1
+    supplies[sink] = -m
+    flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    return np.asarray(flow.flows(np.arange(n_pairs, dtype=np.int64)), dtype=np.int64) > 0
+
+
+def _hall_holds(
+    demand_by_class: dict[int, int], groups: list[tuple[int, int, int, int]], resource: int
+) -> bool:
+    """Whether class demands fit the skill groups that cover them (a max-flow, i.e. Hall's
+    condition over every set of classes)."""
+    classes = [(q, d) for q, d in sorted(demand_by_class.items()) if d > 0]
+    if not classes:
+        return True
+    total = sum(d for _, d in classes)
+    if total > sum(g[resource] for g in groups):
+        return False
+    source, sink = 0, 1 + len(classes) + len(groups)
+    tails, heads, caps = [], [], []
+    for a, (q, d) in enumerate(classes):
+        tails.append(source)
+        heads.append(1 + a)
+        caps.append(d)
+        for b, grp in enumerate(groups):
+            if (grp[0] & q) == q:
+                tails.append(1 + a)
+                heads.append(1 + len(classes) + b)
+                caps.append(d)
+    for b, grp in enumerate(groups):
+        tails.append(1 + len(classes) + b)
+        heads.append(sink)
+        caps.append(grp[resource])
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64),
+        np.array(caps, dtype=np.int64),
+    )  # fmt: skip
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        raise RuntimeError("max-flow failed")
+    return bool(flow.optimal_flow() == total)
+
+
+def _weights_hold(snapshot: Snapshot, p: _Problem, chosen: np.ndarray) -> bool:
+    """Whether a count-feasible choice also respects slot kilograms and own-fleet kg and litres."""
+    js = np.flatnonzero(chosen & (p.pair_slot >= 0))
+    used = np.zeros(len(p.slot_grams), dtype=np.int64)
+    np.add.at(used, p.pair_slot[js], p.grams[p.pair_order[js]])
+    if np.any(used > p.slot_grams):
+        return False
+    for c in np.unique(p.pair_carrier[chosen & p.pair_own]).tolist():
+        js = np.flatnonzero(chosen & p.pair_own & (p.pair_carrier == c))
+        groups = _van_groups(snapshot, c)
+        for resource, demand in ((2, p.grams), (3, p.millilitres)):
+            by_class: dict[int, int] = {}
+            for j in js.tolist():
+                q = int(p.caps[p.pair_order[j]])
+                by_class[q] = by_class.get(q, 0) + int(demand[p.pair_order[j]])
+            if not _hall_holds(by_class, groups, resource):
+                return False
+    return True
+
+
+def _solve_mip(
+    snapshot: Snapshot,
+    p: _Problem,
+    hint: np.ndarray,
+    budget_s: float,
+    active: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, SolverStatus, float]:
+    """The model as a single-threaded MIP over the `active` pairs (default all), the `fixed`
+    ones counted as chosen. Returns (chosen pairs incl. fixed, status, bound on the gain)."""
+    n_pairs = len(p.pair_row)
+    act = np.ones(n_pairs, dtype=np.bool_) if active is None else active
+    fix = np.zeros(n_pairs, dtype=np.bool_) if fixed is None else fixed
+    solver = pywraplp.Solver.CreateSolver(MIP_SOLVER)
+    if solver is None:
+        raise RuntimeError(f"OR-Tools was built without {MIP_SOLVER}")
+    solver.SetNumThreads(1)
+    ids = np.flatnonzero(act)
+    x = {int(j): solver.BoolVar(f"x{j}") for j in ids}
+    _, starts = np.unique(p.pair_row[ids], return_index=True)
+    for row_pairs in np.split(ids, starts[1:]):
+        if len(row_pairs) > 1:
+            solver.Add(solver.Sum([x[int(j)] for j in row_pairs]) <= 1)
+    slotted = np.flatnonzero((act | fix) & (p.pair_slot >= 0))
+    for k in np.unique(p.pair_slot[slotted]).tolist():
+        js = slotted[p.pair_slot[slotted] == k]
+        var = js[act[js]]
+        used = int(fix[js].sum())
+        if len(var) + used > p.slot_orders[k]:
+            solver.Add(solver.Sum([x[int(j)] for j in var]) <= int(p.slot_orders[k]) - used)
+        w = p.grams[p.pair_order[var]]
+        used_g = int(p.grams[p.pair_order[js[fix[js]]]].sum())
+        if w.sum() + used_g > p.slot_grams[k]:
+            terms = [int(wj) * x[int(j)] for wj, j in zip(w.tolist(), var, strict=True)]
+            solver.Add(solver.Sum(terms) <= int(p.slot_grams[k]) - used_g)
+    # Own fleet: per resource, a fractional flow from capability classes to van skill groups.
+    for c in np.unique(p.pair_carrier[p.pair_own & (act | fix)]).tolist():
+        js = np.flatnonzero(p.pair_own & (p.pair_carrier == c) & (act | fix))
+        groups = _van_groups(snapshot, c)
+        order_caps = p.caps[p.pair_order[js]]
+        classes = np.unique(order_caps).tolist()
+        for resource, demand in ((1, None), (2, p.grams), (3, p.millilitres)):
+            need = np.ones(len(js), dtype=np.int64) if demand is None else demand[p.pair_order[js]]
+            total = {q: int(need[order_caps == q].sum()) for q in classes}
+            if _hall_holds(total, groups, resource):
+                continue  # even every candidate together fits: the resource never binds
+            inflow: list[list[pywraplp.Variable]] = [[] for _ in groups]
+            for q in classes:
+                in_q = order_caps == q
+                fits = [g for g, grp in enumerate(groups) if (grp[0] & q) == q]
+                f = [solver.NumVar(0.0, float(groups[g][resource]), "") for g in fits]
+                const = int(need[in_q & fix[js]].sum())
+                var_q = in_q & act[js]
+                lhs = [int(d) * x[int(j)] for d, j in zip(need[var_q].tolist(), js[var_q],
+                                                            strict=True)]  # fmt: skip
+                solver.Add(solver.Sum(lhs) + const == solver.Sum(f))
+                for g, v in zip(fits, f, strict=True):
+                    inflow[g].append(v)
+            for g, vars_in in enumerate(inflow):
+                if len(vars_in) > 1:
+                    solver.Add(solver.Sum(vars_in) <= float(groups[g][resource]))
+    objective = solver.Objective()
+    for j, v in x.items():
+        objective.SetCoefficient(v, float(p.pair_gain[j]))
+    objective.SetMaximization()
+    solver.SetHint(list(x.values()), [float(hint[j]) for j in x])
+    solver.SetTimeLimit(max(int(budget_s * 1000), 10))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 1e-12)  # integer gains: prove exactly
+    status = solver.Solve(params)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, SolverStatus.NO_SOLUTION, float("inf")
+    chosen = fix.copy()
+    for j, v in x.items():
+        chosen[j] = v.solution_value() > 0.5
+    value = float(p.pair_gain[chosen & act].sum())
+    bound = max(float(objective.BestBound()), value)
+    proven = status == pywraplp.Solver.OPTIMAL and bound - value < 1.0
+    fixed_gain = float(p.pair_gain[fix].sum())
+    return chosen, SolverStatus.OPTIMAL if proven else SolverStatus.FEASIBLE, bound + fixed_gain
+
+
+def _neighbourhood(snapshot: Snapshot, p: _Problem, relaxed: np.ndarray) -> np.ndarray:
+    """bool[P]: pairs of the orders that the relaxation's weight violations concern.
+
+    Orders with a candidate in an overfull slot, or any own-fleet candidate when the own
+    fleet's kilograms or litres do not fit, plus every order competing with them for a slot
+    (one hop), so they can make room for each other. The other orders keep the relaxation's
+    choice.
+    """
+    js = np.flatnonzero(relaxed & (p.pair_slot >= 0))
+    used = np.zeros(len(p.slot_grams), dtype=np.int64)
+    np.add.at(used, p.pair_slot[js], p.grams[p.pair_order[js]])
+    hot = (p.pair_slot >= 0) & (used[np.maximum(p.pair_slot, 0)] > p.slot_grams[p.pair_slot])
+    for c in np.unique(p.pair_carrier[p.pair_own]).tolist():
+        mine = relaxed & p.pair_own & (p.pair_carrier == c)
+        groups = _van_groups(snapshot, c)
+        for resource, demand in ((2, p.grams), (3, p.millilitres)):
+            by_class: dict[int, int] = {}
+            for j in np.flatnonzero(mine).tolist():
+                q = int(p.caps[p.pair_order[j]])
+                by_class[q] = by_class.get(q, 0) + int(demand[p.pair_order[j]])
+            if not _hall_holds(by_class, groups, resource):
+                hot |= p.pair_own & (p.pair_carrier == c)
+    rows = np.zeros(len(p.rows), dtype=np.bool_)
+    rows[p.pair_row[hot]] = True
+    slots = np.unique(p.pair_slot[rows[p.pair_row] & (p.pair_slot >= 0)])
+    rows[p.pair_row[np.isin(p.pair_slot, slots) & (p.pair_slot >= 0)]] = True
+    return np.asarray(rows[p.pair_row], dtype=np.bool_)
+
+
+def _repair(snapshot: Snapshot, p: _Problem, relaxed: np.ndarray) -> np.ndarray:
+    """A feasible answer near the relaxation: drop the orders with the least gain per gram from
+    overfull slots, then from the own fleet until its kilograms and litres fit."""
+    chosen = relaxed.copy()
+    js = np.flatnonzero(chosen & (p.pair_slot >= 0))
+    used = np.zeros(len(p.slot_grams), dtype=np.int64)
+    np.add.at(used, p.pair_slot[js], p.grams[p.pair_order[js]])
+    for k in np.flatnonzero(used > p.slot_grams).tolist():
+        members = js[p.pair_slot[js] == k]
+        grams = p.grams[p.pair_order[members]]
+        for j in members[np.lexsort((members, p.pair_gain[members] / np.maximum(grams, 1)))]:
+            if used[k] <= p.slot_grams[k]:
+                break
+            chosen[j] = False
+            used[k] -= p.grams[p.pair_order[j]]
+    for c in np.unique(p.pair_carrier[chosen & p.pair_own]).tolist():
+        mine = np.flatnonzero(chosen & p.pair_own & (p.pair_carrier == c))
+        groups = _van_groups(snapshot, c)
+        heavy = p.grams[p.pair_order[mine]] + p.millilitres[p.pair_order[mine]]
+        mine = mine[np.lexsort((mine, p.pair_gain[mine] / np.maximum(heavy, 1)))]
+
+        def fits(keep: np.ndarray, groups: list[tuple[int, int, int, int]] = groups) -> bool:
+            for resource, demand in ((2, p.grams), (3, p.millilitres)):
+                by_class: dict[int, int] = {}
+                for j in keep.tolist():
+                    q = int(p.caps[p.pair_order[j]])
+                    by_class[q] = by_class.get(q, 0) + int(demand[p.pair_order[j]])
+                if not _hall_holds(by_class, groups, resource):
+                    return False
+            return True
+
+        lo, hi = 0, len(mine)  # drop the first `hi` (least gain per unit) and it fits
+        if fits(mine):
+            continue
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if fits(mine[mid:]):
+                hi = mid
+            else:
+                lo = mid + 1
+        chosen[mine[:hi]] = False
+    return chosen
+
+
+def _solve_hard(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    p: _Problem,
+    relaxed: np.ndarray | None,
+    deadline: float,
+) -> tuple[np.ndarray, SolverStatus, float, str]:
+    """Weights bind: the best of greedy and the repaired relaxation, improved by the MIP.
+
+    With a relaxation, its optimum bounds the gain; orders the violations concern are first
+    re-solved alone (when they are few), then the full MIP runs on what is left of the budget.
+    Returns (chosen pairs, status, gain bound, method).
+    """
+    baseline = assign.greedy(snapshot, eligibility, prices, scores)
+    best = baseline.carrier_idx[p.pair_order] == p.pair_carrier
+    if not _weights_hold(snapshot, p, best) or not _counts_hold(snapshot, p, best):
+        best = np.zeros(len(p.pair_row), dtype=np.bool_)  # greedy broke a model capacity
+    bound, method = float("inf"), "mip"
+    if relaxed is not None:
+        bound = float(p.pair_gain[relaxed].sum())
+        repaired = _repair(snapshot, p, relaxed)
+        if p.pair_gain[repaired].sum() >= p.pair_gain[best].sum():
+            best, method = repaired, "flow+repair"
+        active = _neighbourhood(snapshot, p, relaxed)
+        if active.sum() <= len(active) // 4:
+            got, _, _ = _solve_mip(
+                snapshot, p, best & active, (deadline - time.perf_counter()) / 2, active,
+                relaxed & ~active,
+            )  # fmt: skip
+            if got is not None and p.pair_gain[got].sum() > p.pair_gain[best].sum():
+                best, method = got, "flow+mip_repair"
+    value = float(p.pair_gain[best].sum())
+    if bound - value >= 1.0 and deadline - time.perf_counter() > 0.05:
+        got, _, mip_bound = _solve_mip(snapshot, p, best, deadline - time.perf_counter())
+        bound = min(bound, mip_bound)
+        if got is not None and p.pair_gain[got].sum() > value:
+            best, method = got, "mip"
+    value = float(p.pair_gain[best].sum())
+    status = SolverStatus.OPTIMAL if bound - value < 1.0 else SolverStatus.FEASIBLE
+    return best, status, max(bound, value), method
+
+
+def _counts_hold(snapshot: Snapshot, p: _Problem, chosen: np.ndarray) -> bool:
+    """Whether a choice respects slot order counts and own-fleet stops."""
+    js = np.flatnonzero(chosen & (p.pair_slot >= 0))
+    count = np.bincount(p.pair_slot[js], minlength=len(p.slot_orders))
+    if np.any(count > p.slot_orders):
+        return False
+    for c in np.unique(p.pair_carrier[chosen & p.pair_own]).tolist():
+        mine = np.flatnonzero(chosen & p.pair_own & (p.pair_carrier == c))
+        classes, counts = np.unique(p.caps[p.pair_order[mine]], return_counts=True)
+        by_class = {int(q): int(n) for q, n in zip(classes, counts, strict=True)}
+        if not _hall_holds(by_class, _van_groups(snapshot, c), 1):
+            return False
+    return True
+
+
+def _vehicles(
+    snapshot: Snapshot, eligibility: Eligibility, carrier: np.ndarray, canon: np.ndarray
+) -> np.ndarray:
+    """A van per own-fleet order, first fit by weight (heaviest first); -1 if none has room."""
+    fl, o = snapshot.fleet, snapshot.orders
+    vehicle = np.full(o.count, -1, dtype=np.int64)
+    own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
+    served = canon[(carrier[canon] >= 0) & own[np.maximum(carrier[canon], 0)]]
+    if not len(served):
+        return vehicle
+    stops = fl.capacity_stops.astype(np.int64).copy()
+    kg = fl.capacity_kg.astype(np.float64).copy()
+    litres = fl.capacity_l.astype(np.float64).copy()
+    skills = fl.skill_bits.astype(np.int64)
+    caps = required_capabilities(eligibility.requirement_bits)
+    for i in served[np.argsort(-o.weight_kg[served], kind="stable")]:
+        fits = np.flatnonzero(
+            (fl.carrier_idx == carrier[i])
+            & ((skills & caps[i]) == caps[i])
+            & (stops >= 1)
+            & (kg >= o.weight_kg[i])
+            & (litres >= o.volume_l[i])
+            & (fl.shift_start_ts < o.promise_end_ts[i])
+            & (fl.shift_end_ts > o.promise_start_ts[i])
+        )
+        if len(fits):
+            v = int(fits[0])
+            vehicle[i] = v
+            stops[v] -= 1
+            kg[v] -= o.weight_kg[i]
+            litres[v] -= o.volume_l[i]
+    return vehicle
+
+
+def _reasons(
+    snapshot: Snapshot, eligibility: Eligibility, prices: PriceTable, possible: np.ndarray,
+    carrier: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Why each unassigned order is: no eligible carrier, the commonest pricing reason, or
+    capacity (slots) / no van (own fleet) when possible pairs lost to others."""
+    reason = np.zeros(snapshot.orders.count, dtype=np.int64)
+    own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
+    for i in np.flatnonzero(carrier < 0):
+        if not (eligibility.reason[i] == 0).any():
+            reason[i] = Reason.NO_ELIGIBLE_CARRIER
+        elif not possible[i].any():
+            priced = prices.reason[i][(eligibility.reason[i] == 0) & (prices.reason[i] != 0)]
+            values, counts = np.unique(priced, return_counts=True)
+            reason[i] = int(values[np.argmax(counts)]) if len(values) else Reason.NO_RATE_CARD
+        elif (possible[i] & (prices.slot_idx[i] >= 0)).any() or not (possible[i] & own).any():
+            reason[i] = Reason.CAPACITY_EXHAUSTED
+        else:
+            reason[i] = Reason.NO_VEHICLE_FITS
+    return reason
+
+
+def solve(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    budget_s: float,
+    *,
+    method: str = "auto",
+) -> tuple[Assignment, SolveInfo]:
+    """`optimal`, plus how it was solved (status, bound, method).
+
+    Parameters
+    ----------
+    snapshot, eligibility, prices
+        The request, its eligibility and its price table.
+    scores : np.ndarray
+        float64[N, C] objective per pair (`assign.score`), inf where impossible.
+    budget_s : float
+        Wall-clock budget for the whole call.
+    method : {"auto", "mip"}
+        "mip" skips the min-cost flow shortcut (to cross-check it).
+
+    Returns
+    -------
+    (Assignment, SolveInfo)
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree, the budget is not positive or the method unknown.
+    """
+    start = time.perf_counter()
+    if method not in ("auto", "mip"):
+        raise ValueError(f"Expected method 'auto' or 'mip', got {method!r}")
+    _check(snapshot, prices, scores, budget_s)
+    n = snapshot.orders.count
+    canon = np.argsort(np.asarray(snapshot.orders.ids, dtype=object), kind="stable").astype(
+        np.int64
+    )
+    penalty = assign.unassigned_penalty(scores)
+    possible = (prices.reason == 0) & (eligibility.reason == 0) & np.isfinite(scores)
+    cost = np.where(possible, np.rint(np.where(possible, scores, 0.0) * COST_SCALE), 0).astype(
+        np.int64
+    )
+    penalty_int = round(penalty * COST_SCALE)
+    own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
+    free_best, free_cost = _free_choice(
+        cost, possible & ~own[None, :] & (prices.slot_idx < 0), penalty_int
+    )
+    p = _reduce(snapshot, eligibility, prices, possible, cost, free_cost, canon)
+    carrier = free_best.copy()
+    slot = np.full(n, -1, dtype=np.int64)
+    status, method_used, gain_bound = SolverStatus.OPTIMAL, "trivial", 0.0
+    chosen = np.zeros(len(p.pair_row), dtype=np.bool_)
+    if len(p.pair_row):
+        relaxed = None
+        if method == "auto" and _flow_network_applies(p):
+            relaxed = _solve_flow(snapshot, p)
+        if relaxed is not None and _weights_hold(snapshot, p, relaxed):
+            # The count-only optimum respects the weights too, so it is optimal for the model.
+            chosen, method_used = relaxed, "min_cost_flow"
+            gain_bound = float(p.pair_gain[chosen].sum())
+        else:
+            chosen, status, gain_bound, method_used = _solve_hard(
+                snapshot, eligibility, prices, scores, p, relaxed, start + budget_s
+            )
+    carrier[p.pair_order[chosen]] = p.pair_carrier[chosen]
+    rows = np.flatnonzero(carrier >= 0)
+    slot[rows] = prices.slot_idx[rows, carrier[rows]]
+    objective = float(scores[rows, carrier[rows]].sum()) + penalty * (n - len(rows))
+    # Bound: integer optimum of the reduced problem, back in score units.
+    base_int = float(free_cost.sum())
+    bound = objective if status == SolverStatus.OPTIMAL else (base_int - gain_bound) / COST_SCALE
+    assignment = Assignment(
+        carrier_idx=carrier,
+        slot_idx=slot,
+        vehicle_idx=_vehicles(snapshot, eligibility, carrier, canon),
+        reason=_reasons(snapshot, eligibility, prices, possible, carrier),
+        status=status,
+        policy=Policy.OPTIMAL,
+        objective=objective,
+    )
+    info = SolveInfo(
+        status, method_used, objective, bound, time.perf_counter() - start, len(p.rows),
+        len(p.pair_row),
+    )  # fmt: skip
+    return assignment, info
+
+
+def optimal(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    budget_s: float,
+) -> Assignment:
+    """Assign orders to minimise the total score under capacity, exactly (see module doc).
+
+    Parameters
+    ----------
+    snapshot, eligibility, prices
+        The request, its eligibility and its price table.
+    scores : np.ndarray
+        float64[N, C] objective per pair (`assign.score`), inf where impossible.
+    budget_s : float
+        Wall-clock budget; the MIP stops there with its best answer (FEASIBLE).
+
+    Returns
+    -------
+    Assignment
+        status OPTIMAL or FEASIBLE (HEURISTIC: greedy, if the MIP found nothing in time).
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree or the budget is not positive.
+    """
+    return solve(snapshot, eligibility, prices, scores, budget_s)[0]

@@ -1,0 +1,367 @@
+"""Own-fleet routing: solve() on small real and hand-made instances, both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver.routing import (
+    EngineName,
+    RoutingParams,
+    RoutingPlan,
+    RoutingProblem,
+    check_plan,
+    problem_features,
+    select_engine,
+    solve,
+)
+from solver.solomon import gap_pct, instance_path, read_bks, read_solomon, to_routing_problem
+
+
+def fixed(engine: EngineName = "auto") -> RoutingParams:
+    """Deterministic settings: stop after 30 solutions (or PyVRP iterations)."""
+    return RoutingParams(time_limit_s=10.0, solution_limit=30, engine=engine)
+
+
+def make_problem(
+    xy_m: list[tuple[float, float]],
+    n_vehicles: int = 1,
+    **overrides: Any,
+) -> RoutingProblem:
+    """Depot at xy_m[0], one order per further point; 10 m/s, 60 s service, wide windows.
+
+    Defaults: cost = distance (1000 cents/km), every order mandatory, capacity 100 with
+    demand 10, no skills, breaks, ride limits or lateness. ``overrides`` replace fields.
+    """
+    pts = np.asarray(xy_m, dtype=np.float64)
+    diff = pts[:, None, :] - pts[None, :, :]
+    dist = np.rint(np.hypot(diff[..., 0], diff[..., 1])).astype(np.int64)
+    n = len(xy_m) - 1
+    v = n_vehicles
+    zeros_v = np.zeros(v, dtype=np.int64)
+    fields: dict[str, Any] = {
+        "travel_s": dist // 10,
+        "distance_m": dist,
+        "vehicle_start_loc": zeros_v.copy(),
+        "vehicle_end_loc": zeros_v.copy(),
+        "shift_start_s": zeros_v.copy(),
+        "shift_end_s": np.full(v, 36_000, dtype=np.int64),
+        "vehicle_capacity": np.full((v, 1), 100, dtype=np.int64),
+        "vehicle_skills": np.zeros(v, dtype=np.uint64),
+        "fixed_cost": zeros_v.copy(),
+        "cost_per_km": np.full(v, 1000, dtype=np.int64),
+        "cost_per_hour": zeros_v.copy(),
+        "max_duration_s": zeros_v.copy(),
+        "break_start_s": np.full(v, -1, dtype=np.int64),
+        "break_end_s": np.full(v, -1, dtype=np.int64),
+        "break_duration_s": zeros_v.copy(),
+        "order_loc": np.arange(1, n + 1, dtype=np.int64),
+        "order_demand": np.full((n, 1), 10, dtype=np.int64),
+        "service_s": np.full(n, 60, dtype=np.int64),
+        "window_offsets": np.arange(n + 1, dtype=np.int64),
+        "window_start_s": np.zeros(n, dtype=np.int64),
+        "window_end_s": np.full(n, 30_000, dtype=np.int64),
+        "required_skills": np.zeros(n, dtype=np.uint64),
+        "max_ride_s": np.zeros(n, dtype=np.int64),
+        "outsource_cost": np.full(n, -1, dtype=np.int64),
+        "lateness_cost_per_min": 0,
+    }
+    fields.update(overrides)
+    return RoutingProblem(**fields)
+
+
+def with_windows(windows: list[list[tuple[int, int]]]) -> dict[str, Any]:
+    """Overrides for per-order window lists."""
+    offsets = np.cumsum([0] + [len(w) for w in windows]).astype(np.int64)
+    return {
+        "window_offsets": offsets,
+        "window_start_s": np.array([a for w in windows for a, _ in w], dtype=np.int64),
+        "window_end_s": np.array([b for w in windows for _, b in w], dtype=np.int64),
+    }
+
+
+def served(plan: RoutingPlan) -> dict[int, tuple[int, int]]:
+    """order -> (vehicle, service start)."""
+    return {s.order_idx: (r.vehicle_idx, s.start_s) for r in plan.routes for s in r.stops}
+
+
+def plan_signature(plan: RoutingPlan) -> list[tuple[int, list[int], list[int]]]:
+    """Routes as comparable data."""
+    return [
+        (r.vehicle_idx, [s.order_idx for s in r.stops], [s.start_s for s in r.stops])
+        for r in plan.routes
+    ]
+
+
+RING = [(0.0, 0.0)] + [
+    (3000 * np.cos(a), 3000 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)
+]
+
+
+@pytest.fixture(scope="module")
+def c101() -> RoutingProblem:
+    """Solomon C101 in the DIMACS convention (cost == truncated distance)."""
+    return to_routing_problem(read_solomon(instance_path("C101")))
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_c101_within_3pct_of_bks(c101: RoutingProblem, engine: EngineName) -> None:
+    """Both engines reach 3 % of the C101 best-known distance in 2 s, and the plan checks out."""
+    plan = solve(c101, RoutingParams(time_limit_s=2.0, seed=1, engine=engine))
+    assert plan.status == "FEASIBLE"
+    assert plan.engine == engine
+    assert not plan.dropped
+    assert check_plan(c101, plan) == []
+    distance = sum(r.distance_m for r in plan.routes)
+    assert plan.objective == distance
+    assert gap_pct(distance, read_bks()["C101"]) <= 3.0
+    assert plan.elapsed_s < 2.5
+
+
+def test_checker_flags_tampered_plans(c101: RoutingProblem) -> None:
+    """The checker accepts a solved plan and catches late starts, lost orders and overloads."""
+    plan = solve(c101, RoutingParams(time_limit_s=2.0, solution_limit=1, engine="ortools"))
+    assert check_plan(c101, plan) == []
+    route = plan.routes[0]
+    late_stop = dataclasses.replace(route.stops[0], start_s=10**6, departure_s=10**6 + 900)
+    late = dataclasses.replace(route, stops=(late_stop, *route.stops[1:]))
+    tampered = dataclasses.replace(plan, routes=(late, *plan.routes[1:]))
+    assert any("outside its windows" in e for e in check_plan(c101, tampered))
+    lost = dataclasses.replace(plan, routes=plan.routes[1:])
+    assert any("either served or dropped" in e for e in check_plan(c101, lost))
+    merged = dataclasses.replace(plan.routes[0], stops=plan.routes[0].stops + plan.routes[1].stops)
+    overloaded = dataclasses.replace(plan, routes=(merged, *plan.routes[2:]))
+    assert any("capacity" in e for e in check_plan(c101, overloaded))
+
+
+def test_multiple_windows_respected() -> None:
+    """An order with two windows is served inside one of them (here only the later one fits)."""
+    windows = [[(0, 50), (3000, 3600)], [(100, 500), (5000, 5200)], [(0, 30_000)]]
+    problem = make_problem(RING[:4], **with_windows(windows))
+    assert "multiple_windows" in problem_features(problem)
+    plan = solve(problem, fixed())
+    assert plan.engine == "ortools"
+    assert check_plan(problem, plan) == []
+    starts = served(plan)
+    assert 3000 <= starts[0][1] <= 3600
+    assert 100 <= starts[1][1] <= 500 or 5000 <= starts[1][1] <= 5200
+
+
+def test_skills_respected() -> None:
+    """Orders needing a skill ride only on vans that have it; no capable van means dropped."""
+    required = np.array([0b10, 0b10, 0, 0, 0b100, 0, 0, 0], dtype=np.uint64)
+    outsource = np.full(8, -1, dtype=np.int64)
+    outsource[4] = 900
+    problem = make_problem(
+        RING,
+        n_vehicles=2,
+        vehicle_skills=np.array([0b01, 0b11], dtype=np.uint64),
+        required_skills=required,
+        outsource_cost=outsource,
+    )
+    plan = solve(problem, fixed())
+    assert plan.engine == "ortools"
+    assert check_plan(problem, plan) == []
+    where = served(plan)
+    assert where[0][0] == 1 and where[1][0] == 1
+    assert plan.dropped == (4,) and plan.unservable == (4,)
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+@pytest.mark.parametrize(("price", "kept"), [(500, False), (50_000, True)])
+def test_keep_or_outsource(engine: EngineName, price: int, kept: bool) -> None:
+    """A far order is dropped when its partner price is below the detour, kept when above."""
+    pts = [(0.0, 0.0), (1000.0, 0.0), (1000.0, 500.0), (0.0, 20_000.0)]
+    problem = make_problem(pts, outsource_cost=np.array([-1, -1, price], dtype=np.int64))
+    plan = solve(problem, fixed(engine))
+    assert check_plan(problem, plan) == []
+    assert (2 not in plan.dropped) is kept
+    vans = sum(r.cost for r in plan.routes)
+    assert plan.objective == vans + (0 if kept else price)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    capacity=st.integers(20, 60),
+    engine=st.sampled_from(["ortools", "pyvrp"]),
+)
+def test_capacity_never_exceeded(seed: int, capacity: int, engine: EngineName) -> None:
+    """Random small days: loads never exceed any dimension, each order appears once."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(-4000, 4000, size=(12, 2))
+    pts = [(0.0, 0.0)] + [(float(x), float(y)) for x, y in xy]
+    demand = rng.integers(1, 25, size=(12, 2)).astype(np.int64)
+    problem = make_problem(
+        pts,
+        n_vehicles=3,
+        vehicle_capacity=np.array([[capacity, 40], [capacity, 40], [capacity // 2, 90]]),
+        order_demand=demand,
+        outsource_cost=rng.integers(500, 20_000, size=12).astype(np.int64),
+    )
+    plan = solve(problem, fixed(engine))
+    assert check_plan(problem, plan) == []
+    for route in plan.routes:
+        load = demand[[s.order_idx for s in route.stops]].sum(axis=0)
+        assert np.all(load <= problem.vehicle_capacity[route.vehicle_idx])
+    ids = [s.order_idx for r in plan.routes for s in r.stops] + list(plan.dropped)
+    assert sorted(ids) == list(range(12))
+
+
+def test_max_ride_respected() -> None:
+    """Chilled orders start service within their ride limit after the van left the depot."""
+    pts = [(0.0, 0.0), (3000.0, 0.0), (6000.0, 0.0), (9000.0, 0.0), (12_000.0, 0.0)]
+    free = make_problem(pts)
+    free_plan = solve(free, fixed())
+    last = max(s.start_s - r.start_s for r in free_plan.routes for s in r.stops)
+    assert last >= 1380  # one van along the line: 4 legs of 300 s and 3 services of 60 s
+    ride = np.full(4, 1300, dtype=np.int64)
+    problem = make_problem(pts, n_vehicles=4, max_ride_s=ride)
+    plan = solve(problem, fixed())
+    assert plan.engine == "ortools" and plan.status == "FEASIBLE"
+    assert check_plan(problem, plan) == []
+    for route in plan.routes:
+        assert all(s.start_s - route.start_s <= 1300 for s in route.stops)
+    assert len(plan.routes) == 2
+
+
+def test_soft_windows_charge_lateness_instead_of_dropping() -> None:
+    """With a lateness rate, unreachable windows are served late and priced, not dropped."""
+    windows = [[(0, 200)], [(0, 200)], [(0, 200)], [(0, 200)]]
+    pts = [(0.0, 0.0), (3000.0, 0.0), (3000.0, 3000.0), (0.0, 3000.0), (-3000.0, 0.0)]
+    outsource = np.full(4, 100_000, dtype=np.int64)
+    hard = make_problem(pts, outsource_cost=outsource, **with_windows(windows))
+    hard_plan = solve(hard, fixed())
+    assert len(hard_plan.dropped) >= 3
+    soft = make_problem(
+        pts, outsource_cost=outsource, lateness_cost_per_min=10, **with_windows(windows)
+    )
+    plan = solve(soft, fixed())
+    assert plan.engine == "ortools"
+    assert plan.dropped == ()
+    assert check_plan(soft, plan) == []
+    late_s = sum(s.lateness_s for r in plan.routes for s in r.stops)
+    assert late_s > 0
+    distance = sum(r.distance_m for r in plan.routes)
+    assert plan.objective == distance + round(late_s * 10 / 60)
+
+
+def test_break_taken() -> None:
+    """A van on the road across its break window stops for the break between two visits."""
+    windows = [[(0, 400)], [(0, 30_000)], [(6000, 6500)]]
+    pts = [(0.0, 0.0), (2000.0, 0.0), (2000.0, 2000.0), (0.0, 2000.0)]
+    problem = make_problem(
+        pts,
+        break_start_s=np.array([2000], dtype=np.int64),
+        break_end_s=np.array([5000], dtype=np.int64),
+        break_duration_s=np.array([1800], dtype=np.int64),
+        **with_windows(windows),
+    )
+    plan = solve(problem, fixed())
+    assert plan.engine == "ortools" and plan.status == "FEASIBLE"
+    assert check_plan(problem, plan) == []
+    (route,) = plan.routes
+    assert route.start_s < 2000 and route.end_s > 5000
+    b = route.break_start_s
+    assert b >= 2000 and b + 1800 <= 5000
+    gaps = zip(route.stops[:-1], route.stops[1:], strict=True)
+    assert any(x.departure_s <= b and b + 1800 <= y.start_s for x, y in gaps)
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_same_seed_and_limit_give_same_plan(c101: RoutingProblem, engine: EngineName) -> None:
+    """Fixed seed and solution limit reproduce the plan exactly."""
+    params = RoutingParams(time_limit_s=20.0, seed=3, solution_limit=40, engine=engine)
+    first, second = solve(c101, params), solve(c101, params)
+    assert plan_signature(first) == plan_signature(second)
+    assert first.objective == second.objective
+
+
+def test_auto_selects_engine_by_features(c101: RoutingProblem) -> None:
+    """Plain VRPTW goes to PyVRP; multiple windows or skills force OR-Tools."""
+    assert select_engine(c101) == "pyvrp"
+    two_windows = make_problem(RING[:3], **with_windows([[(0, 100), (500, 900)], [(0, 900)]]))
+    assert select_engine(two_windows) == "ortools"
+    skills = make_problem(
+        RING[:3],
+        n_vehicles=2,
+        vehicle_skills=np.array([0, 1], dtype=np.uint64),
+        required_skills=np.array([1, 0], dtype=np.uint64),
+    )
+    assert select_engine(skills) == "ortools"
+    with pytest.raises(ValueError, match="PyVRP can express"):
+        select_engine(skills, "pyvrp")
+
+
+def test_marginal_cost_equals_removal_difference() -> None:
+    """marginal_cost is the route cost minus the hand-recomputed cost without the order."""
+    pts = [(0.0, 0.0), (1000.0, 0.0), (2000.0, 500.0), (1000.0, 1500.0), (-800.0, 900.0)]
+    outsource = np.array([5000, 5000, 5000, 5000], dtype=np.int64)
+    problem = make_problem(
+        pts, fixed_cost=np.array([300], dtype=np.int64), outsource_cost=outsource
+    )
+    plan = solve(problem, fixed())
+    assert check_plan(problem, plan) == []
+    (route,) = plan.routes
+    seq = [s.order_idx for s in route.stops]
+    d = problem.distance_m
+
+    def cost(orders: list[int]) -> int:
+        if not orders:
+            return 0
+        locs = [0, *[int(problem.order_loc[o]) for o in orders], 0]
+        return 300 + sum(int(d[a, b]) for a, b in itertools.pairwise(locs))
+
+    assert route.cost == cost(seq)
+    for k, o in enumerate(seq):
+        rest = seq[:k] + seq[k + 1 :]
+        assert plan.marginal_cost[o] == cost(seq) - cost(rest)
+        assert plan.objective - plan.marginal_cost[o] + outsource[o] == cost(rest) + outsource[o]
+
+
+def test_problem_arrays_are_read_only(c101: RoutingProblem) -> None:
+    """Stages cannot change a problem after it was checked."""
+    with pytest.raises(ValueError, match="read-only"):
+        c101.travel_s[0, 1] = 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"time_limit_s": 0.0}, "Expected time_limit_s > 0"),
+        ({"time_limit_s": -1.0}, "Expected time_limit_s > 0"),
+        ({"time_limit_s": float("nan")}, "Expected time_limit_s > 0"),
+        ({"time_limit_s": 1.0, "seed": -1}, "Expected seed >= 0"),
+        ({"time_limit_s": 1.0, "solution_limit": -2}, "Expected solution_limit >= 0"),
+        ({"time_limit_s": 1.0, "engine": "gurobi"}, "Expected engine"),
+        ({"time_limit_s": 1.0, "ortools_search": "tabu"}, "Expected ortools_search"),
+    ],
+)
+def test_invalid_params_raise(kwargs: dict[str, Any], message: str) -> None:
+    """Bad parameters fail loudly with the field in the message."""
+    with pytest.raises(ValueError, match=message):
+        RoutingParams(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"travel_s": np.zeros((5, 5))}, "Expected travel_s dtype int64"),
+        ({"service_s": np.zeros(3, dtype=np.int64)}, r"Expected service_s of shape \(N,\)"),
+        ({"outsource_cost": np.array([-5, -1, -1, -1])}, "Expected outsource_cost >= 0 or -1"),
+        ({"window_offsets": np.array([0, 1, 1, 3, 4])}, "at least one window per order"),
+        (with_windows([[(0, 10), (5, 20)], [(0, 9)], [(0, 9)], [(0, 9)]]), "sorted and disjoint"),
+        ({"lateness_cost_per_min": -1}, "Expected lateness_cost_per_min >= 0"),
+        ({"vehicle_start_loc": np.array([9])}, "Expected 0 <= vehicle_start_loc < L"),
+    ],
+)
+def test_invalid_problem_raises(overrides: dict[str, Any], message: str) -> None:
+    """Malformed arrays are rejected when the problem is built, naming the field."""
+    with pytest.raises(ValueError, match=message):
+        make_problem(RING[:5], **overrides)

