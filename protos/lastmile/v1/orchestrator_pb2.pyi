@@ -149,7 +149,7 @@ class DecisionOptions(_message.Message):
     def __init__(self, weights: _Optional[_Union[ObjectiveWeights, _Mapping]] = ..., time_budget: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., explain: _Optional[bool] = ..., savings_baseline: _Optional[_Union[Baseline, str]] = ..., policy: _Optional[_Union[AssignmentPolicy, str]] = ..., circuity_factor: _Optional[float] = ..., currency: _Optional[str] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class DecideRequest(_message.Message):
-    __slots__ = ("request_id", "now", "timezone", "sites", "orders", "carriers", "capacity", "vehicles", "rate_cards", "options")
+    __slots__ = ("request_id", "now", "timezone", "sites", "orders", "carriers", "capacity", "vehicles", "rate_cards", "options", "matrix")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     NOW_FIELD_NUMBER: _ClassVar[int]
     TIMEZONE_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +160,7 @@ class DecideRequest(_message.Message):
     VEHICLES_FIELD_NUMBER: _ClassVar[int]
     RATE_CARDS_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    MATRIX_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     now: _timestamp_pb2.Timestamp
     timezone: str
@@ -170,7 +171,8 @@ class DecideRequest(_message.Message):
     vehicles: _containers.RepeatedCompositeFieldContainer[_types_pb2.Vehicle]
     rate_cards: _containers.RepeatedCompositeFieldContainer[_types_pb2.RateCard]
     options: DecisionOptions
-    def __init__(self, request_id: _Optional[str] = ..., now: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ..., sites: _Optional[_Iterable[_Union[_types_pb2.Site, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_types_pb2.Order, _Mapping]]] = ..., carriers: _Optional[_Iterable[_Union[_types_pb2.Carrier, _Mapping]]] = ..., capacity: _Optional[_Iterable[_Union[_types_pb2.CapacitySlot, _Mapping]]] = ..., vehicles: _Optional[_Iterable[_Union[_types_pb2.Vehicle, _Mapping]]] = ..., rate_cards: _Optional[_Iterable[_Union[_types_pb2.RateCard, _Mapping]]] = ..., options: _Optional[_Union[DecisionOptions, _Mapping]] = ...) -> None: ...
+    matrix: _types_pb2.TravelMatrix
+    def __init__(self, request_id: _Optional[str] = ..., now: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ..., sites: _Optional[_Iterable[_Union[_types_pb2.Site, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_types_pb2.Order, _Mapping]]] = ..., carriers: _Optional[_Iterable[_Union[_types_pb2.Carrier, _Mapping]]] = ..., capacity: _Optional[_Iterable[_Union[_types_pb2.CapacitySlot, _Mapping]]] = ..., vehicles: _Optional[_Iterable[_Union[_types_pb2.Vehicle, _Mapping]]] = ..., rate_cards: _Optional[_Iterable[_Union[_types_pb2.RateCard, _Mapping]]] = ..., options: _Optional[_Union[DecisionOptions, _Mapping]] = ..., matrix: _Optional[_Union[_types_pb2.TravelMatrix, _Mapping]] = ...) -> None: ...
 
 class PriceLine(_message.Message):
     __slots__ = ("code", "description", "amount")
@@ -384,3 +386,63 @@ class DecideResponse(_message.Message):
     summary: Summary
     elapsed: _duration_pb2.Duration
     def __init__(self, request_id: _Optional[str] = ..., decisions: _Optional[_Iterable[_Union[Decision, _Mapping]]] = ..., unassigned: _Optional[_Iterable[_Union[Unassigned, _Mapping]]] = ..., routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ..., summary: _Optional[_Union[Summary, _Mapping]] = ..., elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class RuleFile(_message.Message):
+    __slots__ = ("name", "content")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    content: str
+    def __init__(self, name: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
+
+class ValidateRulesRequest(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[RuleFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[RuleFile, _Mapping]]] = ...) -> None: ...
+
+class RuleIssue(_message.Message):
+    __slots__ = ("file", "line", "where", "message")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    WHERE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    line: int
+    where: str
+    message: str
+    def __init__(self, file: _Optional[str] = ..., line: _Optional[int] = ..., where: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class RuleTestResult(_message.Message):
+    __slots__ = ("name", "file", "line", "passed", "messages")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    file: str
+    line: int
+    passed: bool
+    messages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., file: _Optional[str] = ..., line: _Optional[int] = ..., passed: _Optional[bool] = ..., messages: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ValidateRulesResponse(_message.Message):
+    __slots__ = ("valid", "version", "issues", "tests", "tables", "rows", "serving_version", "reload_issues")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ISSUES_FIELD_NUMBER: _ClassVar[int]
+    TESTS_FIELD_NUMBER: _ClassVar[int]
+    TABLES_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    SERVING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RELOAD_ISSUES_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    version: str
+    issues: _containers.RepeatedCompositeFieldContainer[RuleIssue]
+    tests: _containers.RepeatedCompositeFieldContainer[RuleTestResult]
+    tables: int
+    rows: int
+    serving_version: str
+    reload_issues: _containers.RepeatedCompositeFieldContainer[RuleIssue]
+    def __init__(self, valid: _Optional[bool] = ..., version: _Optional[str] = ..., issues: _Optional[_Iterable[_Union[RuleIssue, _Mapping]]] = ..., tests: _Optional[_Iterable[_Union[RuleTestResult, _Mapping]]] = ..., tables: _Optional[int] = ..., rows: _Optional[int] = ..., serving_version: _Optional[str] = ..., reload_issues: _Optional[_Iterable[_Union[RuleIssue, _Mapping]]] = ...) -> None: ...

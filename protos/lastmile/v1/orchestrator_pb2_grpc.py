@@ -39,6 +39,11 @@ class OrchestratorStub:
                 request_serializer=lastmile_dot_v1_dot_orchestrator__pb2.DecideRequest.SerializeToString,
                 response_deserializer=lastmile_dot_v1_dot_orchestrator__pb2.DecideResponse.FromString,
                 _registered_method=True)
+        self.ValidateRules = channel.unary_unary(
+                '/lastmile.v1.Orchestrator/ValidateRules',
+                request_serializer=lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesRequest.SerializeToString,
+                response_deserializer=lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesResponse.FromString,
+                _registered_method=True)
 
 
 class OrchestratorServicer:
@@ -51,6 +56,13 @@ class OrchestratorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ValidateRules(self, request, context):
+        """Validate rule files that are not deployed and run their test cases; deploys nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrchestratorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -58,6 +70,11 @@ def add_OrchestratorServicer_to_server(servicer, server):
                     servicer.Decide,
                     request_deserializer=lastmile_dot_v1_dot_orchestrator__pb2.DecideRequest.FromString,
                     response_serializer=lastmile_dot_v1_dot_orchestrator__pb2.DecideResponse.SerializeToString,
+            ),
+            'ValidateRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateRules,
+                    request_deserializer=lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesRequest.FromString,
+                    response_serializer=lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +104,33 @@ class Orchestrator:
             '/lastmile.v1.Orchestrator/Decide',
             lastmile_dot_v1_dot_orchestrator__pb2.DecideRequest.SerializeToString,
             lastmile_dot_v1_dot_orchestrator__pb2.DecideResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lastmile.v1.Orchestrator/ValidateRules',
+            lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesRequest.SerializeToString,
+            lastmile_dot_v1_dot_orchestrator__pb2.ValidateRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,

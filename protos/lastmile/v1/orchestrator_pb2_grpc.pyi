@@ -40,12 +40,16 @@ class OrchestratorStub:
     def __new__(cls, channel: _aio.Channel) -> OrchestratorAsyncStub: ...
     Decide: _grpc.UnaryUnaryMultiCallable[_orchestrator_pb2.DecideRequest, _orchestrator_pb2.DecideResponse]
     """Decide who delivers every order of the snapshot, at what price and when."""
+    ValidateRules: _grpc.UnaryUnaryMultiCallable[_orchestrator_pb2.ValidateRulesRequest, _orchestrator_pb2.ValidateRulesResponse]
+    """Validate rule files that are not deployed and run their test cases; deploys nothing."""
 
 @_typing.type_check_only
 class OrchestratorAsyncStub(OrchestratorStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Decide: _aio.UnaryUnaryMultiCallable[_orchestrator_pb2.DecideRequest, _orchestrator_pb2.DecideResponse]  # type: ignore[assignment]
     """Decide who delivers every order of the snapshot, at what price and when."""
+    ValidateRules: _aio.UnaryUnaryMultiCallable[_orchestrator_pb2.ValidateRulesRequest, _orchestrator_pb2.ValidateRulesResponse]  # type: ignore[assignment]
+    """Validate rule files that are not deployed and run their test cases; deploys nothing."""
 
 class OrchestratorServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -55,5 +59,13 @@ class OrchestratorServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_orchestrator_pb2.DecideResponse, _abc.Awaitable[_orchestrator_pb2.DecideResponse]]:
         """Decide who delivers every order of the snapshot, at what price and when."""
+
+    @_abc_1.abstractmethod
+    def ValidateRules(
+        self,
+        request: _orchestrator_pb2.ValidateRulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_orchestrator_pb2.ValidateRulesResponse, _abc.Awaitable[_orchestrator_pb2.ValidateRulesResponse]]:
+        """Validate rule files that are not deployed and run their test cases; deploys nothing."""
 
 def add_OrchestratorServicer_to_server(servicer: OrchestratorServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

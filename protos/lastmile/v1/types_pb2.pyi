@@ -354,3 +354,13 @@ class RateCard(_message.Message):
     min_charge_cents: int
     addons: _containers.RepeatedCompositeFieldContainer[RequirementAddon]
     def __init__(self, id: _Optional[str] = ..., currency: _Optional[str] = ..., base_cents: _Optional[int] = ..., distance_bands: _Optional[_Iterable[_Union[DistanceBand, _Mapping]]] = ..., weight_tiers: _Optional[_Iterable[_Union[WeightTier, _Mapping]]] = ..., dim_divisor: _Optional[float] = ..., zone_surcharges: _Optional[_Iterable[_Union[ZoneSurcharge, _Mapping]]] = ..., same_day_premium_cents: _Optional[int] = ..., window_premium_cents: _Optional[int] = ..., peaks: _Optional[_Iterable[_Union[PeakMultiplier, _Mapping]]] = ..., fuel_surcharge_pct: _Optional[float] = ..., min_charge_cents: _Optional[int] = ..., addons: _Optional[_Iterable[_Union[RequirementAddon, _Mapping]]] = ...) -> None: ...
+
+class TravelMatrix(_message.Message):
+    __slots__ = ("location_ids", "distances_m", "durations_s")
+    LOCATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    DISTANCES_M_FIELD_NUMBER: _ClassVar[int]
+    DURATIONS_S_FIELD_NUMBER: _ClassVar[int]
+    location_ids: _containers.RepeatedScalarFieldContainer[str]
+    distances_m: _containers.RepeatedScalarFieldContainer[int]
+    durations_s: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, location_ids: _Optional[_Iterable[str]] = ..., distances_m: _Optional[_Iterable[int]] = ..., durations_s: _Optional[_Iterable[int]] = ...) -> None: ...
