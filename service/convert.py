@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from rules.rates import Peak, RateCard
 from solver.domain import Baseline, Policy, bit
 from solver.snapshot import (
     NO_LIMIT,
@@ -65,8 +66,50 @@ def _limit(value: float) -> float:
     return float(value) if value > 0 else NO_LIMIT
 
 
-def to_snapshot(request: orchestrator_pb2.DecideRequest) -> Snapshot:
-    """Build the snapshot of a validated request."""
+def rate_card(card: types_pb2.RateCard) -> RateCard:
+    """A request's rate card in the form rate files load into (`rules.rates.RateCard`)."""
+    return RateCard(
+        id=card.id,
+        currency=card.currency,
+        base_cents=card.base_cents,
+        distance_bands=tuple((_limit(b.up_to_km), b.per_km_cents) for b in card.distance_bands),
+        weight_tiers=tuple((_limit(t.up_to_kg), t.cents) for t in card.weight_tiers),
+        dim_divisor=card.dim_divisor,
+        zone_surcharges=tuple((s.zone_id, s.cents) for s in card.zone_surcharges),
+        same_day_premium_cents=card.same_day_premium_cents,
+        window_premium_cents=card.window_premium_cents,
+        peaks=tuple(
+            Peak(tuple(p.weekdays), p.from_hour, p.to_hour, p.multiplier) for p in card.peaks
+        ),
+        fuel_surcharge_pct=card.fuel_surcharge_pct,
+        min_charge_cents=card.min_charge_cents,
+        addons=tuple((a.capability, a.cents) for a in card.addons),
+        source="request",
+    )
+
+
+def merged_rate_cards(
+    request: orchestrator_pb2.DecideRequest, defaults: Sequence[RateCard] = ()
+) -> tuple[RateCard, ...]:
+    """The request's cards, then the default (file) cards whose id the request does not use:
+    a request card replaces the file card of the same id for this request."""
+    own = tuple(rate_card(card) for card in request.rate_cards)
+    ids = {card.id for card in own}
+    return own + tuple(card for card in defaults if card.id not in ids)
+
+
+def to_snapshot(
+    request: orchestrator_pb2.DecideRequest, default_rate_cards: Sequence[RateCard] = ()
+) -> Snapshot:
+    """Build the snapshot of a validated request.
+
+    Parameters
+    ----------
+    request : DecideRequest
+        Already checked by `service.validate.validate_decide`.
+    default_rate_cards : sequence of rules.rates.RateCard
+        The service's cards (rate files); the request's own cards win by id.
+    """
     tz = ZoneInfo(request.timezone or "UTC")
     now_ts = _ts(request.now)
     local_now = datetime.fromtimestamp(now_ts, UTC).astimezone(tz)
@@ -79,7 +122,8 @@ def to_snapshot(request: orchestrator_pb2.DecideRequest) -> Snapshot:
     zone_index = {zone: i for i, zone in enumerate(zone_ids)}
     site_index = {site.id: i for i, site in enumerate(request.sites)}
     carrier_index = {carrier.id: i for i, carrier in enumerate(request.carriers)}
-    rate_index = {card.id: i for i, card in enumerate(request.rate_cards)}
+    cards = merged_rate_cards(request, default_rate_cards)
+    rate_index = {card.id: i for i, card in enumerate(cards)}
     tag_names = tuple(sorted({tag for order in request.orders for tag in order.tags}))
     tag_index = {tag: i for i, tag in enumerate(tag_names)}
 
@@ -97,7 +141,7 @@ def to_snapshot(request: orchestrator_pb2.DecideRequest) -> Snapshot:
         carriers=_carriers(request, zone_index, rate_index),
         slots=_slots(request.capacity, carrier_index, zone_index),
         fleet=_fleet(request.vehicles, carrier_index, site_index),
-        rates=_rates(request.rate_cards, zone_index),
+        rates=_rates(cards, zone_index),
         options=options,
     )
 
@@ -339,14 +383,16 @@ def _fleet(
     )
 
 
-def _rates(cards: Sequence[types_pb2.RateCard], zone_index: dict[str, int]) -> RateCards:
+def _rates(cards: Sequence[RateCard], zone_index: dict[str, int]) -> RateCards:
+    """Cards as columns; surcharges of zones the request never names are dropped."""
     surcharge = np.zeros((len(cards), len(zone_index)), dtype=np.int64)
     addons = np.zeros((len(cards), CAPABILITY_SLOTS), dtype=np.int64)
     for r, card in enumerate(cards):
-        for s in card.zone_surcharges:
-            surcharge[r, zone_index[s.zone_id]] = s.cents
-        for a in card.addons:
-            addons[r, a.capability] = a.cents
+        for zone_id, cents in card.zone_surcharges:
+            if zone_id in zone_index:
+                surcharge[r, zone_index[zone_id]] = cents
+        for capability, cents in card.addons:
+            addons[r, capability] = cents
     bands = [b for card in cards for b in card.distance_bands]
     tiers = [t for card in cards for t in card.weight_tiers]
     peaks = [p for card in cards for p in card.peaks]
@@ -355,11 +401,11 @@ def _rates(cards: Sequence[types_pb2.RateCard], zone_index: dict[str, int]) -> R
         currency=tuple(card.currency for card in cards),
         base_cents=np.array([card.base_cents for card in cards], dtype=np.int64),
         band_offsets=_offsets([len(card.distance_bands) for card in cards]),
-        band_up_to_km=np.array([_limit(b.up_to_km) for b in bands], dtype=np.float64),
-        band_per_km_cents=np.array([b.per_km_cents for b in bands], dtype=np.int64),
+        band_up_to_km=np.array([up for up, _ in bands], dtype=np.float64),
+        band_per_km_cents=np.array([cents for _, cents in bands], dtype=np.int64),
         tier_offsets=_offsets([len(card.weight_tiers) for card in cards]),
-        tier_up_to_kg=np.array([_limit(t.up_to_kg) for t in tiers], dtype=np.float64),
-        tier_cents=np.array([t.cents for t in tiers], dtype=np.int64),
+        tier_up_to_kg=np.array([up for up, _ in tiers], dtype=np.float64),
+        tier_cents=np.array([cents for _, cents in tiers], dtype=np.int64),
         dim_divisor=np.array([card.dim_divisor for card in cards], dtype=np.float64),
         zone_surcharge_cents=surcharge,
         same_day_premium_cents=np.array(

@@ -218,7 +218,11 @@ def to_bad_request(violations: Iterable[FieldViolation]) -> error_details_pb2.Ba
     return bad
 
 
-def validate_decide(request: orchestrator_pb2.DecideRequest, limits: Limits) -> None:
+def validate_decide(
+    request: orchestrator_pb2.DecideRequest,
+    limits: Limits,
+    default_rate_card_ids: Iterable[str] = (),
+) -> None:
     """Check a ``DecideRequest`` against the API contract before any work.
 
     Every check runs, and every violation is collected before raising once. Lists longer than
@@ -230,6 +234,8 @@ def validate_decide(request: orchestrator_pb2.DecideRequest, limits: Limits) -> 
         The request as received.
     limits : Limits
         Size limits and the cap on listed violations.
+    default_rate_card_ids : Iterable[str]
+        Ids of the service's rate cards (rate files) a carrier may name besides the request's.
 
     Raises
     ------
@@ -243,6 +249,8 @@ def validate_decide(request: orchestrator_pb2.DecideRequest, limits: Limits) -> 
     currency = _check_options(request.options, add)
     site_ids = _check_sites(request.sites, limits.max_sites, add)
     rate_card_ids = _check_rate_cards(request.rate_cards, limits.max_carriers, currency, add)
+    if rate_card_ids is not None:
+        rate_card_ids |= set(default_rate_card_ids)
     carrier_kinds, carrier_zones = _check_carriers(
         request.carriers, limits.max_carriers, rate_card_ids, add
     )
@@ -825,7 +833,8 @@ def _check_carriers(
             if rate_card_ids is not None and rate_card_id not in rate_card_ids:
                 add(
                     f"{path}.rate_card_id",
-                    f"{who}: rate_card_id {_quote(rate_card_id)} names no rate card of the request",
+                    f"{who}: rate_card_id {_quote(rate_card_id)} names no rate card of the request "
+                    "or of the service's rate files",
                 )
         elif kind in _CARRIER_KINDS:
             add(f"{path}.rate_card_id", f"{who}: missing rate_card_id (required for partners)")

@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, status_pb2
 
 from lastmile.v1 import orchestrator_pb2 as pb
+from rules.rates import BUNDLED_RATES_DIR, EMPTY_RATES, RateSet, RateStore
 from service import convert, response
 from service.validate import InputError, Limits, to_bad_request, validate_decide
 from solver.checks import BuiltinPolicy
@@ -46,11 +47,19 @@ class Result:
 class Worker:
     """Holds what a decision needs across calls in one process: the eligibility policy."""
 
-    def __init__(self, rules_dir: Path | None, limits: Limits) -> None:
+    def __init__(
+        self, rules_dir: Path | None, limits: Limits, rates_dir: Path | None = BUNDLED_RATES_DIR
+    ) -> None:
         self.limits = limits
         self.policy: Policy = BuiltinPolicy()
         if rules_dir is not None:
             self.policy = _rules_policy(rules_dir)
+        # Rate cards: the files are the defaults (polled, last good kept); a request's
+        # rate_cards override them by id. None = the request's cards only.
+        self.rates = RateStore(rates_dir) if rates_dir is not None else None
+
+    def _rate_cards(self) -> RateSet:
+        return self.rates.current() if self.rates is not None else EMPTY_RATES
 
     def decide(self, request_bytes: bytes, budget_cap_s: float | None) -> Result:
         """Decide one serialized DecideRequest; never raises."""
@@ -69,8 +78,9 @@ class Worker:
             ("vehicles", len(request.vehicles)),
         ]
         try:
-            validate_decide(request, self.limits)
-            snapshot = convert.to_snapshot(request)
+            rates = self._rate_cards()
+            validate_decide(request, self.limits, rates.ids)
+            snapshot = convert.to_snapshot(request, rates.cards)
             if budget_cap_s is not None:
                 if budget_cap_s <= 0:
                     return _status(
