@@ -24,6 +24,7 @@ from solver.snapshot import (
     Sites,
     Slots,
     Snapshot,
+    TravelMatrix,
 )
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ def to_snapshot(
         fleet=_fleet(request.vehicles, carrier_index, site_index),
         rates=_rates(cards, zone_index),
         options=options,
+        matrix=_matrix(request, site_index) if request.HasField("matrix") else None,
     )
 
 
@@ -422,6 +424,21 @@ def _rates(cards: Sequence[RateCard], zone_index: dict[str, int]) -> RateCards:
         fuel_pct=np.array([card.fuel_surcharge_pct for card in cards], dtype=np.float64),
         min_charge_cents=np.array([card.min_charge_cents for card in cards], dtype=np.int64),
         addon_cents=addons,
+    )
+
+
+def _matrix(request: orchestrator_pb2.DecideRequest, site_index: dict[str, int]) -> TravelMatrix:
+    matrix = request.matrix
+    ids = tuple(matrix.location_ids)
+    n = len(ids)
+    row = {ident: k for k, ident in enumerate(ids)}
+    durations = np.array(matrix.durations_s, dtype=np.int64)
+    return TravelMatrix(
+        location_ids=ids,
+        distances_m=np.array(matrix.distances_m, dtype=np.int64).reshape(n, n),
+        durations_s=durations.reshape(n, n) if len(durations) else np.zeros((0, 0), np.int64),
+        site_row=np.array([row.get(site, -1) for site in site_index], dtype=np.int64),
+        order_row=np.array([row.get(order.id, -1) for order in request.orders], dtype=np.int64),
     )
 
 

@@ -81,6 +81,9 @@ _MAX_OBJECTIVE_WEIGHT: Final = 1e6  # bounded so weight x cents cannot overflow
 _MAX_DIM_DIVISOR: Final = 1e6
 _MAX_PEAK_MULTIPLIER: Final = 10.0
 _MAX_CIRCUITY: Final = 5.0
+_MAX_MATRIX_M: Final = 100_000_000  # 100,000 km: any road trip
+_MAX_MATRIX_S: Final = 14 * 86_400
+_MATRIX_SHOWN: Final = 10  # bad matrix entries listed per matrix list
 _DEFAULT_CURRENCY: Final = "EUR"
 _MAX_TAG_BITS: Final = 64  # order tags become one uint64 bitset in the snapshot
 _ID_SHOWN: Final = 64  # longest id quoted in a description
@@ -258,6 +261,8 @@ def validate_decide(
     _check_vehicles(request.vehicles, limits.max_vehicles, carrier_kinds, site_ids, add)
     zones = None if carrier_zones is None or slot_zones is None else carrier_zones | slot_zones
     _check_orders(request.orders, limits, now_s, currency, site_ids, zones, add)
+    if request.HasField("matrix"):
+        _check_matrix(request, limits, site_ids, add)
     if out.items:
         raise InputError(out.result())
 
@@ -1303,4 +1308,78 @@ def _check_attributes(
                 f"orders[{i}].attributes[{_quote(key)}]",
                 f"{_who('order', ident, i)}: attribute {key} value is {len(value):,} characters "
                 f"long; at most {_MAX_ATTRIBUTE_VALUE_LEN} are allowed",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Travel matrix
+
+
+def _check_matrix(
+    request: orchestrator_pb2.DecideRequest,
+    limits: Limits,
+    site_ids: set[str] | None,
+    add: _Add,
+) -> None:
+    """`matrix`: known, unique location ids (site or order ids); `distances_m` and (when
+    given) `durations_s` with len(location_ids)^2 entries in range. Entries are int64, so
+    there is no NaN to catch; negative and absurd values are reported by row and column."""
+    matrix = request.matrix
+    ids: Sequence[str] = matrix.location_ids
+    n = len(ids)
+    if not _within(
+        add, "matrix.location_ids", "locations", n, limits.max_sites + limits.max_orders
+    ):
+        return
+    if n == 0:
+        add("matrix.location_ids", "matrix: location_ids is empty (omit the matrix instead)")
+    order_ids = (
+        {order.id for order in request.orders} if len(request.orders) <= limits.max_orders else None
+    )
+    first: dict[str, int] = {}
+    for k, ident in enumerate(ids):
+        path = f"matrix.location_ids[{k}]"
+        if not ident:
+            add(path, f"matrix: location id {k} is empty")
+            continue
+        if first.setdefault(ident, k) != k:
+            add(path, f"matrix: location id {_quote(ident)} repeats location_ids[{first[ident]}]")
+            continue
+        is_site = site_ids is not None and ident in site_ids
+        is_order = order_ids is not None and ident in order_ids
+        if is_site and is_order:
+            add(path, f"matrix: location id {_quote(ident)} is both a site id and an order id")
+        elif not is_site and not is_order and site_ids is not None and order_ids is not None:
+            add(
+                path,
+                f"matrix: unknown location id {_quote(ident)}: not a site or order id of the "
+                "request",
+            )
+    for name, noun, hi, required in (
+        ("distances_m", "distance", _MAX_MATRIX_M, True),
+        ("durations_s", "duration", _MAX_MATRIX_S, False),
+    ):
+        values: Sequence[int] = getattr(matrix, name)
+        if len(values) == 0 and not required:
+            continue
+        if len(values) != n * n:
+            add(
+                f"matrix.{name}",
+                f"matrix: {name} has {len(values):,} entries, expected {n * n:,} "
+                f"(len(location_ids)^2 = {n}^2, row-major)",
+            )
+            continue
+        shown = 0
+        for k, value in enumerate(values):
+            if 0 <= value <= hi:
+                continue
+            if shown == _MATRIX_SHOWN:
+                add(f"matrix.{name}", f"matrix: more {name} entries are out of range [0, {hi:,}]")
+                break
+            shown += 1
+            row, col = divmod(k, n)
+            add(
+                f"matrix.{name}[{k}]",
+                f"matrix: {noun} from {_quote(ids[row])} to {_quote(ids[col])} is {value:,}, "
+                f"out of range [0, {hi:,}]",
             )

@@ -7,8 +7,10 @@ explains single prices (`breakdown`) with the kernel's own per-pair function.
 Semantics (the contract in `types.proto`, plus the decisions it leaves open):
 
 Distance and time
-    `distance_m` = haversine(origin site, destination) x `options.circuity`, rounded to the metre;
-    the same for every carrier of an order. Travel time = ceil(distance / speed), speed
+    `distance_m` = the request's road matrix entry (origin site -> order) when the request has a
+    `matrix` naming both, else haversine(origin site, destination) x `options.circuity`, rounded
+    to the metre; the same for every carrier of an order (matrix durations are not used: each
+    carrier drives at its own speed). Travel time = ceil(distance / speed), speed
     `Carrier.speed_kmh` (van speed for the own fleet), <= 0 meaning `default_speed_kmh`.
     Handover = the first moment at or after `now` when the origin site is open (always open
     without opening hours); a site that never opens again makes the order WINDOW_UNREACHABLE.
@@ -21,7 +23,10 @@ Same day and cut-off
 ETA
     Partners: earliest = handover + lead time + travel. The ETA is the earliest moment >= that
     inside the first promise window that still has room (windows are half-open [start, end); a
-    deadline d is the window [promise_start, d], inclusive); none -> WINDOW_UNREACHABLE.
+    deadline d is the window [promise_start, d], inclusive) and inside the carrier's delivery
+    hours: `PricingParams.partner_hours` (local, default 08:00-20:00) for partners without
+    slots, the slot for partners with slots; none -> WINDOW_UNREACHABLE. A national carrier
+    with a 20 h lead time therefore delivers tomorrow from 08:00, never at night.
     Own fleet: per van with the order's capabilities (`Fleet.skill_bits`) and room for its
     weight and volume, earliest = max(handover + lead time, shift start) + travel at the van's
     speed, and the ETA must be at or before the shift end; the earliest van wins. No such van
@@ -38,8 +43,10 @@ Promise
     buffer = `promise_buffer_base_s` + (1 - reliability) x `promise_buffer_unreliability_s`.
     If ETA + buffer still falls inside the customer's window (for a deadline order: at or before
     the deadline), the promise is that window ([promise start, deadline] for deadlines). If not,
-    it is [ETA - buffer, ETA + buffer] clipped to the window start and the order's last
-    acceptable time, so we never promise more precision than the carrier delivers.
+    it is [ETA - buffer, ETA + buffer] clipped to the window start, the order's last
+    acceptable time and the carrier's delivery period (its slot, or that day's delivery hours),
+    so we never promise more precision than the carrier delivers. The ETA always lies in the
+    promise.
 Rate card (partners), every line rounded half up to the cent, so lines sum exactly:
     BASE; DISTANCE = sum over bands of per-km x km inside the band, km beyond the last bounded
     band at the last band's rate; WEIGHT = the flat charge of the first tier whose bound is >=
@@ -104,6 +111,9 @@ class PricingParams:
     own_service_s: int = 300
     own_inter_stop_km: float = 2.0
     own_stem_share: float = 0.25
+    # Local hours [from, to) in which partners without slots deliver (slots and van shifts
+    # bound the others); the contract has no per-carrier field for it.
+    partner_hours: tuple[int, int] = (8, 20)
 
     def __post_init__(self) -> None:
         if not self.default_speed_kmh > 0:
@@ -114,6 +124,9 @@ class PricingParams:
             raise ValueError("Expected own_service_s >= 0 and own_inter_stop_km >= 0")
         if not 0 <= self.own_stem_share <= 1:
             raise ValueError("Expected 0 <= own_stem_share <= 1")
+        h_from, h_to = self.partner_hours
+        if not 0 <= h_from < h_to <= 24:
+            raise ValueError("Expected partner_hours (from, to) with 0 <= from < to <= 24")
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +384,9 @@ def build_inputs(
     ci_fixed[:, kernel.CI_OWN_STOP] = own_stop
     ci_fixed[:, kernel.CI_VAN_LO] = van_off[:-1]
     ci_fixed[:, kernel.CI_VAN_HI] = van_off[1:]
+    hours = (mode == kernel.MODE_PARTNER) & ~cr.has_slots.astype(np.bool_)
+    ci_fixed[:, kernel.CI_HOURS_FROM] = np.where(hours, p.partner_hours[0] * 3600, 0)
+    ci_fixed[:, kernel.CI_HOURS_TO] = np.where(hours, p.partner_hours[1] * 3600, kernel.DAY_S)
     addon = np.zeros((n_carriers, 9), dtype=np.int64)
     addon[usable] = rc.addon_cents[cards[usable]]
     ci = np.hstack(
@@ -469,6 +485,11 @@ def build_inputs(
         o_site=i64(o.origin_site_idx),
         o_lat=f64(o.lat),
         o_lon=f64(o.lon),
+        o_dist_m=(
+            snapshot.matrix.order_distance_m(o.origin_site_idx)
+            if snapshot.matrix is not None
+            else np.full(n, -1, dtype=np.int64)
+        ),
         o_zone=i64(o.zone_idx),
         o_weight=f64(o.weight_kg),
         o_volume=f64(o.volume_l),

@@ -192,6 +192,37 @@ class RateCards:
 
 
 @dataclass(frozen=True, slots=True)
+class TravelMatrix:
+    """The caller's road distances and durations (`DecideRequest.matrix`), row-major over
+    `location_ids`; `site_row` / `order_row` give each site's / order destination's row
+    (-1 = not in the matrix: haversine x circuity is used for it)."""
+
+    location_ids: tuple[str, ...]
+    distances_m: np.ndarray  # int64[L, L]
+    durations_s: np.ndarray  # int64[L, L], or [0, 0] when the caller sent none
+    site_row: np.ndarray  # int64[S]
+    order_row: np.ndarray  # int64[N]
+
+    def __post_init__(self) -> None:
+        _freeze(self)
+        n = len(self.location_ids)
+        if self.distances_m.shape != (n, n):
+            raise ValueError(f"Expected distances_m of shape {(n, n)}")
+        if self.durations_s.shape not in ((n, n), (0, 0)):
+            raise ValueError(f"Expected durations_s of shape {(n, n)} or (0, 0)")
+
+    def order_distance_m(self, origin_site_idx: np.ndarray) -> np.ndarray:
+        """int64[N]: road metres from each order's origin site to its destination, -1 where
+        the site or the order is not in the matrix."""
+        site = np.asarray(self.site_row, dtype=np.int64)[origin_site_idx]
+        order = np.asarray(self.order_row, dtype=np.int64)
+        known = (site >= 0) & (order >= 0)
+        out = np.full(order.shape, -1, dtype=np.int64)
+        out[known] = self.distances_m[site[known], order[known]]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Options:
     cost_weight: float
     lateness_cents_per_min: float
@@ -229,6 +260,7 @@ class Snapshot:
     fleet: Fleet
     rates: RateCards
     options: Options
+    matrix: TravelMatrix | None = None  # None = haversine x circuity everywhere
 
     def tag_bit(self, tag: str) -> int:
         """The bit of a tag in Orders.tag_bits, 0 if no order of this request has it."""

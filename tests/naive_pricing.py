@@ -45,6 +45,9 @@ class NaivePair:
 def distance_m(snapshot: Snapshot, i: int) -> int:
     o, s = snapshot.orders, snapshot.sites
     site = int(o.origin_site_idx[i])
+    m = snapshot.matrix
+    if m is not None and m.site_row[site] >= 0 and m.order_row[i] >= 0:
+        return int(m.distances_m[m.site_row[site], m.order_row[i]])
     lat1, lon1 = float(s.lat[site]), float(s.lon[site])
     lat2, lon2 = float(o.lat[i]), float(o.lon[i])
     p1, p2 = lat1 * DEG, lat2 * DEG
@@ -90,18 +93,39 @@ def slot_list(snapshot: Snapshot, c: int, zone: int) -> list[int]:
     return sorted(ks, key=lambda k: (int(sl.start_ts[k]), int(sl.end_ts[k]), k))
 
 
+def delivery_hours(snapshot: Snapshot, c: int, params: PricingParams) -> tuple[int, int]:
+    """Seconds after local midnight [from, to) in which carrier c delivers; (0, DAY) = any."""
+    cr = snapshot.carriers
+    if int(cr.kind[c]) == int(CarrierKind.OWN_FLEET) or cr.has_slots[c]:
+        return 0, DAY
+    return params.partner_hours[0] * 3600, params.partner_hours[1] * 3600
+
+
+def next_in_hours(t: int, utc_offset_s: int, hours: tuple[int, int]) -> int:
+    """The first moment >= t whose local time of day lies in `hours`."""
+    for day in range(-1, 2):
+        midnight = t - (t + utc_offset_s) % DAY + day * DAY
+        start, end = midnight + hours[0], midnight + hours[1]
+        if t < end:
+            return max(t, start)
+    raise AssertionError("unreachable")
+
+
 def place(
     earliest: int,
     limit: int | None,
     wins: list[tuple[int, int]],
     slots: list[tuple[int, int, int]] | None,
+    hours: tuple[int, int] = (0, DAY),
+    utc_offset_s: int = 0,
 ) -> tuple[int, int, int] | None:
-    """Minimum t >= earliest (t < limit) in a window and, if given, a slot: (t, window, slot)."""
+    """Minimum t >= earliest (t < limit) in a window, the delivery hours and, if given, a slot:
+    (t, window, slot)."""
     best: tuple[int, int, int] | None = None
     for w, (ws, we) in enumerate(wins):
         end = we if limit is None else min(we, limit)
         if slots is None:
-            t = max(earliest, ws)
+            t = next_in_hours(max(earliest, ws), utc_offset_s, hours)
             if t < end and (best is None or t < best[0]):
                 best = (t, w, -1)
             continue
@@ -113,12 +137,18 @@ def place(
 
 
 def place_with_reason(
-    snapshot: Snapshot, i: int, c: int, earliest: int, limit: int | None
+    snapshot: Snapshot,
+    i: int,
+    c: int,
+    earliest: int,
+    limit: int | None,
+    params: PricingParams | None = None,
 ) -> tuple[tuple[int, int, int] | None, int]:
     o, sl = snapshot.orders, snapshot.slots
     wins = windows(snapshot, i)
     if not snapshot.carriers.has_slots[c]:
-        got = place(earliest, limit, wins, None)
+        hours = delivery_hours(snapshot, c, params or PricingParams())
+        got = place(earliest, limit, wins, None, hours, int(snapshot.utc_offset_s))
         return got, 0 if got else int(Reason.WINDOW_UNREACHABLE)
     zone = int(o.zone_idx[i])
     ks = slot_list(snapshot, c, zone) if zone >= 0 else []
@@ -193,7 +223,7 @@ def naive_pair(
         earliest = max(
             handover + lead + math.ceil(d * 3600.0 / speed_div(cr.speed_kmh[c], params)), floor
         )
-        got, why = place_with_reason(snapshot, i, c, earliest, None)
+        got, why = place_with_reason(snapshot, i, c, earliest, None, params)
         if got is None:
             base.reason = why
             return base
@@ -235,6 +265,13 @@ def naive_pair(
         ps, pe = ws, (we if has_windows else we - 1)
     else:
         ps, pe = max(eta - buf, ws), min(eta + buf, int(o.promise_end_ts[i]))
+        if slot >= 0:
+            ps = max(ps, int(snapshot.slots.start_ts[slot]))
+            pe = min(pe, int(snapshot.slots.end_ts[slot]))
+        hours = delivery_hours(snapshot, c, params)
+        if hours != (0, DAY):
+            eta_day = eta - (eta + int(snapshot.utc_offset_s)) % DAY  # its local midnight
+            ps, pe = max(ps, eta_day + hours[0]), min(pe, eta_day + hours[1])
 
     lines: dict[str, int] = {}
     if own:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from solver.domain import CarrierKind, Reason, Requirement, bit
 from solver.kernels import price as kernel
 from solver.pricing import PriceTable, PricingParams, breakdown, build_inputs, price
+from solver.snapshot import TravelMatrix
 from tests.naive_pricing import naive_pair, naive_price
 from tests.snapshots import (
     HOUR,
@@ -33,9 +34,14 @@ MATRICES = (
 )  # fmt: skip
 
 
-def one(snapshot: Snapshot, requirement_bits: int = 0) -> tuple[PriceTable, dict[str, int]]:
+ANY_HOUR = PricingParams(partner_hours=(0, 24))
+
+
+def one(
+    snapshot: Snapshot, requirement_bits: int = 0, params: PricingParams | None = None
+) -> tuple[PriceTable, dict[str, int]]:
     """Price the single pair; its lines by code (empty when impossible)."""
-    table = price(snapshot, all_eligible(snapshot, np.array([requirement_bits])))
+    table = price(snapshot, all_eligible(snapshot, np.array([requirement_bits])), params)
     lines = {}
     if table.reason[0, 0] == 0:
         lines = {x.code: x.cents for x in breakdown(snapshot, table, 0, 0)}
@@ -276,7 +282,7 @@ def test_peak_multiplier_by_local_weekday_and_hour(
 ) -> None:
     """The first peak entry matching the ETA's local weekday and hour scales the subtotal."""
     s = card(one_pair_snapshot(windows_local_h=(window,)), **peaks(*entries))
-    _, lines = one(s)
+    _, lines = one(s, params=ANY_HOUR)  # the overnight case delivers at 01:00
     assert lines.get("PEAK") == expected
 
 
@@ -332,11 +338,14 @@ def test_no_same_day_service_means_tomorrow() -> None:
 
 
 def test_deadline_after_cutoff_starts_at_midnight() -> None:
-    """A deadline order past the cut-off arrives at tomorrow's midnight at the earliest."""
+    """A deadline order past the cut-off arrives at tomorrow's midnight at the earliest, and a
+    partner without slots only from the start of its delivery hours (08:00 by default)."""
     s = one_pair_snapshot(now_local_h=20.0, deadline_local_h=40.0)
     s = carrier(s, same_day_cutoff_s=np.array([17 * HOUR]))
-    table, _ = one(s)
+    table, _ = one(s, params=ANY_HOUR)
     assert table.eta_ts[0, 0] == local(s, 24)
+    table, _ = one(s)
+    assert table.eta_ts[0, 0] == local(s, 32)
 
 
 def test_window_unreachable() -> None:
@@ -648,3 +657,105 @@ def test_buffer_reaching_the_window_end_is_not_kept() -> None:
 def test_warm_up_prices_a_tiny_table() -> None:
     """warm_up compiles the kernel without a snapshot (for the health check)."""
     kernel.warm_up()
+
+
+# ---------------------------------------------------------------------------------------------
+# Travel matrix and honest ETAs
+
+
+def with_matrix(snapshot: Snapshot, seed: int, share: float = 0.7) -> Snapshot:
+    """The snapshot plus a road matrix over every site and a `share` of the orders."""
+    rng = np.random.default_rng(seed)
+    n = snapshot.orders.count
+    in_matrix = np.flatnonzero(rng.random(n) < share)
+    ids = (*snapshot.sites.ids, *(snapshot.orders.ids[i] for i in in_matrix))
+    size = len(ids)
+    order_row = np.full(n, -1, dtype=np.int64)
+    order_row[in_matrix] = np.arange(len(snapshot.sites.ids), size)
+    matrix = TravelMatrix(
+        location_ids=ids,
+        distances_m=rng.integers(0, 40_000, size=(size, size)),
+        durations_s=np.zeros((0, 0), dtype=np.int64),
+        site_row=np.arange(len(snapshot.sites.ids), dtype=np.int64),
+        order_row=order_row,
+    )
+    return dataclasses.replace(snapshot, matrix=matrix)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_matrix_distance_replaces_haversine(seed: int) -> None:
+    """With a road matrix, orders in it are priced on the matrix distance (origin site ->
+    order) and the others on haversine x circuity; kernel and reference agree pair for pair."""
+    plain = random_snapshot(seed, 50, p_slots=0.5)
+    snapshot = with_matrix(plain, seed)
+    eligibility = random_eligibility(snapshot, seed)
+    table = price(snapshot, eligibility)
+    reference = naive_price(snapshot, eligibility)
+    for name in MATRICES:
+        np.testing.assert_array_equal(getattr(table, name), reference[name], err_msg=name)
+    m = snapshot.matrix
+    assert m is not None
+    known = m.order_row >= 0
+    site_rows = m.site_row[snapshot.orders.origin_site_idx]
+    expected = m.distances_m[site_rows[known], m.order_row[known]]
+    np.testing.assert_array_equal(table.distance_m[known, 0], expected)
+    without = price(plain, eligibility)
+    np.testing.assert_array_equal(table.distance_m[~known], without.distance_m[~known])
+
+
+def _assert_honest(snapshot: Snapshot, table: PriceTable, params: PricingParams) -> None:
+    o, cr, sl, fl = snapshot.orders, snapshot.carriers, snapshot.slots, snapshot.fleet
+    offset = int(snapshot.utc_offset_s)
+    h_from, h_to = (h * HOUR for h in params.partner_hours)
+    for i, c in np.argwhere(table.reason == 0):
+        eta = int(table.eta_ts[i, c])
+        start, end = int(table.promise_start_ts[i, c]), int(table.promise_end_ts[i, c])
+        deadline = o.deadline_ts[i] >= 0
+        assert start <= eta, (i, c)
+        assert eta <= end if deadline else eta < end, (i, c)
+        assert int(o.promise_start_ts[i]) <= eta <= int(o.promise_end_ts[i])
+        k = int(table.slot_idx[i, c])
+        if cr.kind[c] == CarrierKind.OWN_FLEET:
+            vans = fl.carrier_idx == c
+            assert np.any((fl.shift_start_ts[vans] <= eta) & (eta <= fl.shift_end_ts[vans]))
+        elif cr.has_slots[c]:
+            assert sl.start_ts[k] <= eta < sl.end_ts[k]
+        else:
+            assert h_from <= (eta + offset) % 86_400 < h_to, (i, c)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    hours=st.sampled_from([(8, 20), (0, 24), (7, 9), (18, 23)]),
+    p_deadline=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_every_eta_lies_in_its_promise_and_the_carriers_hours(
+    seed: int, hours: tuple[int, int], p_deadline: float
+) -> None:
+    """Every possible pair's ETA is inside its promise window and inside the carrier's
+    delivery period: the partner's hours, its slot, or a van's shift."""
+    snapshot = random_snapshot(seed, 30, 6, p_deadline=p_deadline, van_types=seed % 3)
+    params = PricingParams(partner_hours=hours)
+    table = price(snapshot, random_eligibility(snapshot, seed), params)
+    _assert_honest(snapshot, table, params)
+
+
+def test_sample_day_national_delivers_in_daytime() -> None:
+    """The bundled sample: paket-national (20 h lead time) delivers tomorrow from 08:00 local,
+    not at 04:00, and every candidate of the day is honest."""
+    from pathlib import Path
+
+    from clients.client import load_request
+    from service.convert import to_snapshot
+    from solver.checks import BuiltinPolicy
+
+    request = load_request(Path(__file__).resolve().parents[1] / "samples" / "sample_day.json")
+    snapshot = to_snapshot(request)
+    table = price(snapshot, BuiltinPolicy().evaluate(snapshot))
+    _assert_honest(snapshot, table, PricingParams())
+    national = snapshot.carriers.ids.index("paket-national")
+    etas = table.eta_ts[table.reason[:, national] == 0, national]
+    assert len(etas) > 50
+    local_h = (etas + snapshot.utc_offset_s) % 86_400 // HOUR
+    assert local_h.min() >= 8 and local_h.max() < 20

@@ -677,3 +677,92 @@ def test_garbage_only_ever_raises_input_error(data: st.DataObject, steps: int) -
         assert exc.violations
         assert all(v.description for v in exc.violations)
         assert len(to_bad_request(exc.violations).field_violations) == len(exc.violations)
+
+
+# ---------------------------------------------------------------------------------------------
+# Travel matrix and the service's rate cards
+
+
+def with_matrix(request: orchestrator_pb2.DecideRequest) -> orchestrator_pb2.DecideRequest:
+    """A valid 3 x 3 matrix over the site and both orders."""
+    request.matrix.location_ids.extend(["S1", "ORD-1", "ORD-2"])
+    request.matrix.distances_m.extend([0, 7_000, 4_000, 7_100, 0, 3_000, 4_100, 3_050, 0])
+    request.matrix.durations_s.extend([0, 900, 600, 910, 0, 500, 610, 505, 0])
+    return request
+
+
+def test_valid_matrix_passes() -> None:
+    """A square matrix over known site and order ids is valid; durations may be omitted."""
+    request = with_matrix(minimal_request())
+    validate_decide(request, Limits())
+    del request.matrix.durations_s[:]
+    validate_decide(request, Limits())
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "words"),
+    [
+        (lambda m: m.location_ids.__setitem__(2, "ORD-9"), "matrix.location_ids[2]", "unknown"),
+        (lambda m: m.location_ids.__setitem__(2, "S1"), "matrix.location_ids[2]", "repeats"),
+        (lambda m: m.location_ids.__setitem__(1, ""), "matrix.location_ids[1]", "empty"),
+        (lambda m: m.distances_m.pop(), "matrix.distances_m", "has 8 entries, expected 9"),
+        (lambda m: m.durations_s.append(1), "matrix.durations_s", "has 10 entries"),
+        (
+            lambda m: m.distances_m.__setitem__(5, -3),
+            "matrix.distances_m[5]",
+            'from "ORD-1" to "ORD-2" is -3',
+        ),
+        (lambda m: m.durations_s.__setitem__(1, 10**9), "matrix.durations_s[1]", "out of range"),
+        (lambda m: m.location_ids.__delitem__(slice(None)), "matrix.location_ids", "is empty"),
+    ],
+)
+def test_bad_matrix_is_reported_on_its_path(
+    mutate: Callable[[types_pb2.TravelMatrix], object], field: str, words: str
+) -> None:
+    """Unknown or repeated ids, wrong sizes and negative or absurd entries name matrix paths."""
+    request = with_matrix(minimal_request())
+    mutate(request.matrix)
+    violations = violations_of(request)
+    assert field in [v.field for v in violations], violations
+    assert any(words in v.description for v in violations if v.field == field), violations
+
+
+def test_many_bad_matrix_entries_are_capped() -> None:
+    """A matrix full of negative entries lists the first ten and then says there are more."""
+    request = with_matrix(minimal_request())
+    request.matrix.distances_m[:] = [-1] * 9
+    found = fields_of(request)
+    assert found.count("matrix.distances_m") == 0
+    assert len([f for f in found if f.startswith("matrix.distances_m[")]) == 9
+    request.matrix.location_ids.extend(["S1b"])
+    request.sites.add(id="S1b", kind=types_pb2.SITE_KIND_DEPOT).location.lat = 52.4
+    request.sites[1].location.lon = 13.3
+    request.matrix.distances_m[:] = [-1] * 16
+    del request.matrix.durations_s[:]
+    found = fields_of(request)
+    assert len([f for f in found if f.startswith("matrix.distances_m[")]) == 10
+    assert "matrix.distances_m" in found
+
+
+def test_carrier_may_name_a_rate_card_of_the_service() -> None:
+    """A rate_card_id not in the request is fine when the service's rate files define it."""
+    request = minimal_request()
+    request.carriers[0].rate_card_id = "rc-from-file"
+    assert fields_of(request) == ["carriers[0].rate_card_id"]
+    validate_decide(request, Limits(), {"rc-from-file"})
+
+
+def test_matrix_reaches_the_snapshot_and_prices() -> None:
+    """A valid matrix becomes snapshot columns; pricing uses its origin site -> order entry."""
+    from service.convert import to_snapshot
+    from solver.checks import BuiltinPolicy
+    from solver.pricing import price
+
+    snapshot = to_snapshot(with_matrix(minimal_request()))
+    assert snapshot.matrix is not None
+    assert snapshot.matrix.order_distance_m(snapshot.orders.origin_site_idx).tolist() == [
+        7_000,
+        4_000,
+    ]
+    table = price(snapshot, BuiltinPolicy().evaluate(snapshot))
+    assert table.distance_m[:, 0].tolist() == [7_000, 4_000]

@@ -55,7 +55,9 @@ CI_NT = 10
 CI_OWN_STOP = 11
 CI_VAN_LO = 12
 CI_VAN_HI = 13
-CI_FIXED = 14
+CI_HOURS_FROM = 14  # delivery hours, seconds after local midnight: [from, to); 0, DAY = any
+CI_HOURS_TO = 15
+CI_FIXED = 16
 # Columns of the carrier float table `cf`; then band bounds, band rates [mb each], tier bounds
 # [mt] and peak multipliers [mp]. `peak_how` [C, 168]: the peak entry applying in each local
 # hour of the week (Monday 00:00 = 0), -1 for none.
@@ -112,6 +114,19 @@ def _road_m(
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _in_hours(t, utc_offset_s, h_from, h_to):  # type: ignore[no-untyped-def]
+    """The earliest moment >= t whose local time of day is in [h_from, h_to) seconds."""
+    if h_from <= 0 and h_to >= DAY_S:
+        return t
+    sec = (t + utc_offset_s) % DAY_S
+    if sec < h_from:
+        return t + (h_from - sec)
+    if sec >= h_to:
+        return t + (DAY_S - sec) + h_from
+    return t
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _failure_rank(reason):  # type: ignore[no-untyped-def]
     """How close a failed placement came: room > slot > window (for the own fleet's vans)."""
     if reason == _CAPACITY_EXHAUSTED:
@@ -142,6 +157,7 @@ def _price_kernel(  # type: ignore[no-untyped-def]
     o_site,
     o_lat,
     o_lon,
+    o_dist_m,
     o_zone,
     o_weight,
     o_volume,
@@ -197,8 +213,13 @@ def _price_kernel(  # type: ignore[no-untyped-def]
     dist = np.empty(rows, dtype=np.int64)
     for row in range(rows):
         i = i_lo + row
-        site = o_site[i]
-        dist[row] = _road_m(s_lat[site], s_lon[site], site_cos[site], o_lat[i], o_lon[i], circuity)
+        if o_dist_m[i] >= 0:  # the caller's road matrix
+            dist[row] = o_dist_m[i]
+        else:
+            site = o_site[i]
+            dist[row] = _road_m(
+                s_lat[site], s_lon[site], site_cos[site], o_lat[i], o_lon[i], circuity
+            )
 
     for row in range(rows):
         i = i_lo + row
@@ -271,6 +292,8 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                             break
                 any_fit = False
                 fail = _WINDOW_UNREACHABLE
+                h_from = ci[c, CI_HOURS_FROM]
+                h_to = ci[c, CI_HOURS_TO]
                 for v in range(v_lo, v_hi):
                     if eta <= lower:
                         break  # a van already delivers as early as any van can
@@ -303,7 +326,7 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                         fw = -1
                         fk = -1
                         for ww in range(wlo, whi):
-                            a = max(earliest, win_start[ww])
+                            a = _in_hours(max(earliest, win_start[ww]), utc_offset_s, h_from, h_to)
                             b = min(win_end[ww], limit)
                             if a >= b:
                                 continue
@@ -368,6 +391,18 @@ def _price_kernel(  # type: ignore[no-untyped-def]
             kept = eta + buf < we
             p_start = ws if kept else max(eta - buf, ws)
             p_end = (we if has_windows else we - 1) if kept else min(eta + buf, o_pend[i])
+            if not kept:
+                # Never promise outside the period the carrier delivers in: its slot, or
+                # that day's delivery hours.
+                if k >= 0:
+                    p_start = max(p_start, ki[k, KI_START])
+                    p_end = min(p_end, ki[k, KI_END])
+                h_from = ci[c, CI_HOURS_FROM]
+                h_to = ci[c, CI_HOURS_TO]
+                if h_from > 0 or h_to < DAY_S:
+                    day0 = eta - (eta + utc_offset_s) % DAY_S
+                    p_start = max(p_start, day0 + h_from)
+                    p_end = min(p_end, day0 + h_to)
 
             # Components as locals (registers); written out only for breakdowns.
             base = 0
@@ -473,6 +508,7 @@ class PriceInputs:
     o_site: np.ndarray
     o_lat: np.ndarray
     o_lon: np.ndarray
+    o_dist_m: np.ndarray
     o_zone: np.ndarray
     o_weight: np.ndarray
     o_volume: np.ndarray
@@ -505,7 +541,8 @@ class PriceInputs:
             "s_lat": (_F, (n_sites,)), "s_lon": (_F, (n_sites,)),
             "s_open_off": (_I, (n_sites + 1,)), "s_open_start": (_I, None),
             "s_open_end": (_I, None), "o_site": (_I, (n,)), "o_lat": (_F, (n,)),
-            "o_lon": (_F, (n,)), "o_zone": (_I, (n,)), "o_weight": (_F, (n,)),
+            "o_lon": (_F, (n,)), "o_dist_m": (_I, (n,)), "o_zone": (_I, (n,)),
+            "o_weight": (_F, (n,)),
             "o_volume": (_F, (n,)), "o_caps": (_I, (n,)), "o_pend": (_I, (n,)),
             "o_flags": (_I, (n,)), "win_off": (_I, (n + 1,)), "win_start": (_I, None),
             "win_end": (_I, None), "elig_reason": (_I, (n, n_carriers)),
@@ -673,7 +710,8 @@ def warm_up() -> None:
         mb=1, mt=1, mp=1,
         s_lat=one_f, s_lon=one_f, s_open_off=np.zeros(2, dtype=np.int64),
         s_open_start=i0, s_open_end=i0,
-        o_site=one_i, o_lat=one_f, o_lon=one_f, o_zone=one_i, o_weight=one_f, o_volume=one_f,
+        o_site=one_i, o_lat=one_f, o_lon=one_f, o_dist_m=np.full(1, -1), o_zone=one_i,
+        o_weight=one_f, o_volume=one_f,
         o_caps=one_i, o_pend=np.array([DAY_S]), o_flags=one_i,
         win_off=np.array([0, 1]), win_start=one_i, win_end=np.array([DAY_S]),
         elig_reason=np.zeros((1, 1), dtype=np.int64),
