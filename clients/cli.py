@@ -103,7 +103,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(
         address=args.address,
-        rules_dir=Path(args.rules) if args.rules else None,
+        rules=args.rules,
         workers=args.workers,
         log_format=args.log_format,
     )
@@ -114,9 +114,68 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from rules import cli as rules_cli
 
+    if args.action == "validate":
+        return _rules_validate(args)
+    if args.dir is None:
+        print(f"usage: lastmile rules {args.action} DIR", file=sys.stderr)
+        return 2
     if args.action == "check":
         return int(rules_cli.main_check(Path(args.dir)))
     return int(rules_cli.main_test(Path(args.dir)))
+
+
+def _rules_validate(args: argparse.Namespace) -> int:
+    """`lastmile rules validate [DIR] --address`: the server validates and tests DIR's files
+    (deploying nothing); without DIR it reports on the rules it is serving."""
+    from rules.api import read_dir
+
+    files: dict[str, str] = {}
+    if args.dir is not None:
+        files, problems = read_dir(args.dir)
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return 1
+    with Client(args.address) as client:
+        try:
+            answer = client.validate_rules(files, timeout_s=args.timeout)
+        except OrchestratorError as error:
+            print(f"error: {error.code.name}: {error.message}", file=sys.stderr)
+            for violation in error.violations:
+                print(f"  {violation.field}: {violation.description}", file=sys.stderr)
+            return 2
+    render_validation(answer, sys.stdout)
+    return 0 if answer.valid else 1
+
+
+def _issue_line(issue: pb.RuleIssue) -> str:
+    loc = f"{issue.file}:{issue.line}" if issue.line > 0 else issue.file
+    return f"{loc}: {issue.where}: {issue.message}" if issue.where else f"{loc}: {issue.message}"
+
+
+def render_validation(answer: pb.ValidateRulesResponse, out: TextIO) -> None:
+    """The same lines as `lastmile rules test`, then what the server is serving."""
+    write = out.write
+    for issue in answer.issues:
+        write(_issue_line(issue) + "\n")
+    for test in answer.tests:
+        write(f"{'PASS' if test.passed else 'FAIL'} {test.file}:{test.line}: test '{test.name}'\n")
+        for message in test.messages:
+            write(f"    {message}\n")
+    failed = sum(not t.passed for t in answer.tests)
+    if answer.issues:
+        write(f"FAILED: {len(answer.issues)} problem(s), version {answer.version or '-'}\n")
+    else:
+        verdict = "OK" if answer.valid else "FAILED"
+        write(
+            f"{verdict}: {len(answer.tests) - failed} passed, {failed} failed; {answer.tables} "
+            f"tables, {answer.rows} rows, version {answer.version}\n"
+        )
+    write(f"server serving {answer.serving_version}\n")
+    if answer.reload_issues:
+        write(f"server kept it: its last reload was rejected ({len(answer.reload_issues)}):\n")
+        for issue in answer.reload_issues:
+            write(f"  {_issue_line(issue)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the decision server")
     serve.add_argument("--address", default=None, help=f"HOST:PORT (default {DEFAULT_ADDRESS})")
-    serve.add_argument("--rules", default=None, help="rule directory (default: built-in checks)")
+    serve.add_argument(
+        "--rules", default=None, help="rules directory, or 'builtin' (default: rules/tables)"
+    )
     serve.add_argument("--workers", type=int, default=None, help="decision processes (0 = inline)")
     serve.add_argument("--log-format", choices=("console", "json"), default=None)
     serve.set_defaults(func=_cmd_serve)
@@ -138,8 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     decide.set_defaults(func=_cmd_decide)
 
     rules = sub.add_parser("rules", help="validate or test rule files")
-    rules.add_argument("action", choices=("check", "test"))
-    rules.add_argument("dir")
+    rules.add_argument(
+        "action",
+        choices=("check", "test", "validate"),
+        help="check: validate DIR; test: also run its test cases; validate: the same on a "
+        "running server (--address), deploying nothing; without DIR: the serving rules",
+    )
+    rules.add_argument("dir", nargs="?", default=None)
+    rules.add_argument("--address", default=DEFAULT_ADDRESS, help="server, for validate")
+    rules.add_argument("--timeout", type=float, default=30.0, help="deadline in seconds")
     rules.set_defaults(func=_cmd_rules)
     return parser
 

@@ -19,6 +19,7 @@ from grpc_status import rpc_status
 from lastmile.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
     from types import TracebackType
 
@@ -123,6 +124,37 @@ class Client:
         """
         try:
             response: orchestrator_pb2.DecideResponse = self._stub.Decide(
+                request, timeout=timeout_s
+            )
+        except grpc.RpcError as error:
+            raise _error(error) from None
+        return response
+
+    def validate_rules(
+        self, files: Mapping[str, str] | None = None, *, timeout_s: float = 30.0
+    ) -> orchestrator_pb2.ValidateRulesResponse:
+        """Validate rule files on the server and run their test cases; deploys nothing.
+
+        Parameters
+        ----------
+        files
+            {file name: YAML text}, the complete set (schema and every table); names appear
+            in the messages as given. None or empty: report on the rules the server is
+            serving (`serving_version` and the problems of its last rejected reload).
+
+        Raises
+        ------
+        OrchestratorError
+            With the gRPC code; INVALID_ARGUMENT carries the field violations.
+        """
+        request = orchestrator_pb2.ValidateRulesRequest(
+            files=[
+                orchestrator_pb2.RuleFile(name=name, content=text)
+                for name, text in sorted((files or {}).items())
+            ]
+        )
+        try:
+            response: orchestrator_pb2.ValidateRulesResponse = self._stub.ValidateRules(
                 request, timeout=timeout_s
             )
         except grpc.RpcError as error:

@@ -30,7 +30,7 @@ from solver.domain import Requirement, ServiceLevel, bit
 from solver.eligibility import Eligibility, Note
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Mapping
     from types import TracebackType
 
     from rules.model import Condition, Row, RuleSet, Table
@@ -801,12 +801,33 @@ def check_attributes(snapshot: Snapshot, ruleset: RuleSet) -> list[tuple[int, st
     list[tuple[int, str, str]]
         (order_idx, key, message) per bad attribute, for `orders[i].attributes[key]`.
     """
+    return check_attribute_maps(snapshot.orders.attributes, ruleset)
+
+
+def check_attribute_maps(
+    attributes: Iterable[Mapping[str, str]], ruleset: RuleSet
+) -> list[tuple[int, str, str]]:
+    """`check_attributes` over the attribute maps of the orders, in order (e.g. straight from
+    the request, before it is converted).
+
+    Parameters
+    ----------
+    attributes
+        One {key: text} mapping per order.
+    ruleset
+        The rule set whose schema applies.
+
+    Returns
+    -------
+    list[tuple[int, str, str]]
+        (order_idx, key, message) per bad attribute, keys in sorted order within an order.
+    """
     declared = ruleset.schema.attributes
     out: list[tuple[int, str, str]] = []
-    for i, attrs in enumerate(snapshot.orders.attributes):
+    for i, attrs in enumerate(attributes):
         if not attrs:
             continue
-        for key, text in attrs.items():
+        for key, text in sorted(attrs.items()):
             spec = declared.get(key)
             if spec is None:
                 out.append(
@@ -873,3 +894,27 @@ class RulesPolicy:
         """(order_idx, key, message) for attributes the current schema rejects."""
         with self.store.current() as rules:
             return rules.check_order_attributes(snapshot)
+
+
+class PinnedPolicy:
+    """One CompiledRules as a `solver.eligibility.Policy`: for a request that already holds a
+    lease, so its schema check and its evaluation use the same version.
+
+    Parameters
+    ----------
+    rules
+        The compiled rules of an open lease (the caller keeps the lease open).
+    """
+
+    def __init__(self, rules: CompiledRules) -> None:
+        self.rules = rules
+
+    def evaluate(self, snapshot: Snapshot) -> Eligibility:
+        """Eligibility for the snapshot from the pinned rules.
+
+        Raises
+        ------
+        EngineError
+            When the engine fails.
+        """
+        return self.rules.evaluate(snapshot).eligibility

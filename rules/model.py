@@ -222,9 +222,16 @@ class Report:
     def failed_tests(self) -> tuple[TestResult, ...]:
         return tuple(t for t in self.tests if not t.passed)
 
+    def problems(self) -> tuple[Issue, ...]:
+        """Every problem as an Issue: the issues, then one per message of each failed test
+        (where = `test '<name>'`)."""
+        failed = (
+            Issue(t.file, t.line, f"test '{t.name}'", m)
+            for t in self.failed_tests
+            for m in (t.messages or ("failed",))
+        )
+        return (*self.issues, *failed)
+
     def lines(self) -> list[str]:
         """Every problem as one printable line (issues, then failed tests)."""
-        out = [str(i) for i in self.issues]
-        for t in self.failed_tests:
-            out.extend(f"{t.file}:{t.line}: test '{t.name}': {m}" for m in t.messages)
-        return out
+        return [str(p) for p in self.problems()]

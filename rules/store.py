@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from rules.api import RULE_SUFFIXES, build, read_dir
 from rules.engine import CompiledRules, EngineError, Lease, check_attributes
+from rules.model import Issue
 from rules.validate import content_version
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from types import TracebackType
 
     from solver.snapshot import Snapshot
@@ -44,6 +46,7 @@ class StoreStatus:
     loaded_at: float  # epoch seconds of the serving version's load
     last_checked_at: float
     last_error: tuple[str, ...]  # problems of the last rejected edit; empty after a good load
+    last_issues: tuple[Issue, ...]  # the same problems, structured (file, line, where, message)
     last_error_at: float  # 0 = never
     rejected_version: str  # content hash of the last rejected edit
     reloads: int  # successful swaps after the first load
@@ -60,6 +63,9 @@ class RuleStore:
         Where the rule files are (e.g. rules/tables).
     poll_interval_s
         How often the background thread looks for edits; 0 = no thread (call `reload()`).
+    on_event
+        Called with ("reloaded" | "rejected", status) after a swap or a newly rejected edit
+        (from the poll thread; exceptions are swallowed), e.g. to write a log line.
 
     Raises
     ------
@@ -67,11 +73,17 @@ class RuleStore:
         When the files are invalid or their tests fail at start: there is nothing to serve.
     """
 
-    def __init__(self, directory: str | Path, poll_interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: str | Path,
+        poll_interval_s: float = 1.0,
+        on_event: Callable[[str, StoreStatus], None] | None = None,
+    ) -> None:
         if poll_interval_s < 0:
             raise ValueError("Expected poll_interval_s >= 0")
         self.directory = Path(directory)
         self.poll_interval_s = poll_interval_s
+        self._on_event = on_event
         self._lock = threading.Lock()  # guards _current and the status fields
         self._reload_lock = threading.Lock()  # one reload at a time
         self._stop = threading.Event()
@@ -86,7 +98,7 @@ class RuleStore:
         self._current: CompiledRules = compiled
         self._loaded_at = now
         self._checked_at = now
-        self._last_error: tuple[str, ...] = ()
+        self._last_error: tuple[Issue, ...] = ()
         self._last_error_at = 0.0
         self._rejected = ""
         self._reloads = 0
@@ -129,7 +141,8 @@ class RuleStore:
                 version=self._current.version,
                 loaded_at=self._loaded_at,
                 last_checked_at=self._checked_at,
-                last_error=self._last_error,
+                last_error=tuple(str(i) for i in self._last_error),
+                last_issues=self._last_error,
                 last_error_at=self._last_error_at,
                 rejected_version=self._rejected,
                 reloads=self._reloads,
@@ -179,14 +192,14 @@ class RuleStore:
                 self._clear_error()
                 return False
             if issues:
-                self._reject(version, [str(i) for i in issues])
+                self._reject(version, tuple(issues))
                 return False
             with self._lock:
                 if version == self._rejected and not force:
                     return False
             compiled, report = build(files)
             if compiled is None:
-                self._reject(version, report.lines())
+                self._reject(version, report.problems())
                 return False
             self._swap(compiled, len(report.tests))
             return True
@@ -195,13 +208,27 @@ class RuleStore:
         with self._lock:
             self._last_error = ()
 
-    def _reject(self, version: str, lines: list[str]) -> None:
-        log.warning("rules %s rejected, still serving %s: %s", version, self.version, lines[:5])
+    def _reject(self, version: str, issues: tuple[Issue, ...]) -> None:
         with self._lock:
-            self._last_error = tuple(lines)
+            repeated = issues == self._last_error and version == self._rejected
+            self._last_error = issues
             self._last_error_at = time.time()
             self._rejected = version
+            if repeated:  # the same broken state seen again (e.g. a missing directory)
+                return
             self._failures += 1
+        if self._on_event is None:
+            lines = [str(i) for i in issues]
+            log.warning("rules %s rejected, still serving %s: %s", version, self.version, lines[:5])
+        self._notify("rejected")
+
+    def _notify(self, event: str) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event, self.status())
+        except Exception:  # a logging hook must never stop reloads
+            log.exception("rules on_event hook failed")
 
     def _swap(self, compiled: CompiledRules, tests: int) -> None:
         with self._lock:
@@ -212,15 +239,17 @@ class RuleStore:
             self._rejected = ""
             self._reloads += 1
             self._tests_passed = tests
-        log.info("rules %s serving (was %s)", compiled.version, old.version)
+        if self._on_event is None:
+            log.info("rules %s serving (was %s)", compiled.version, old.version)
         old.retire()
+        self._notify("reloaded")
 
     def _poll(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
             try:
                 self.reload()
             except (EngineError, OSError, ValueError, RuntimeError) as exc:
-                self._reject("", [f"{self.directory}: reload failed: {exc}"])
+                self._reject("", (Issue(str(self.directory), 0, "", f"reload failed: {exc}"),))
 
     # --- lifetime ------------------------------------------------------------------------------
 

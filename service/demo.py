@@ -19,12 +19,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--address", default="127.0.0.1:50051")
     parser.add_argument("--sample", default="samples/sample_day.json")
-    parser.add_argument("--rules", default=None)
+    parser.add_argument("--rules", default=None, help="rules directory or 'builtin'")
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     settings = Settings.from_env(
         address=args.address,
-        rules_dir=Path(args.rules) if args.rules else None,
+        rules=args.rules,
         workers=args.workers,
     )
     logs.configure(settings.log_format)

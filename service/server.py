@@ -1,8 +1,8 @@
 """Server bootstrap: the Orchestrator service, health, reflection, drain on SIGTERM.
 
 `create_server` builds and starts a server and returns it with its port, so tests bind port 0;
-`serve` adds signal handling and blocks. The Decide handler only moves bytes to a worker and
-maps the result to a gRPC status; the work happens in `service.worker`.
+`serve` adds signal handling and blocks. The Decide and ValidateRules handlers only move bytes
+to a worker and map the result to a gRPC status; the work happens in `service.worker`.
 """
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ class Decider:
         started = time.perf_counter()
         s = self._settings
         if s.workers == 0:
-            self._inline = worker.Worker(s.rules_dir, s.limits)
+            self._inline = worker.Worker(s.rules_dir, s.limits, s.rules_poll_s)
             self._inline.warm_up()
         else:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=s.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker.init_process,
-                initargs=(s.rules_dir, s.limits),
+                initargs=(s.rules_dir, s.limits, s.rules_poll_s, s.log_format),
             )
             for future in [self._pool.submit(worker.ping) for _ in range(s.workers)]:
                 future.result()
@@ -74,9 +74,18 @@ class Decider:
         timeout = None if budget_cap_s is None else budget_cap_s + 5.0
         return future.result(timeout=timeout)
 
+    def validate_rules(self, request_bytes: bytes, timeout_s: float | None) -> worker.Result:
+        if self._inline is not None:
+            return self._inline.validate_rules(request_bytes)
+        assert self._pool is not None
+        future = self._pool.submit(worker.validate_rules_in_process, request_bytes)
+        return future.result(timeout=timeout_s)
+
     def stop(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._inline is not None:
+            self._inline.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,52 @@ class Running:
         self.decider.stop()
 
 
+def _finish(
+    event: str, result: worker.Result, started: float, context: grpc.ServicerContext
+) -> bytes:
+    """Log one line for the call and return the payload, or abort with the worker's status."""
+    fields = dict(result.log)
+    trace = fields.pop("trace", None)
+    fields["elapsed_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+    fields["code"] = result.code
+    if result.code == worker.OK:
+        log.info(event, **fields)
+        return result.payload
+    if result.code == worker.INTERNAL:
+        log.error(event, trace=trace, **fields)
+    else:
+        log.warning(event, message=result.message, **fields)
+    if result.payload:
+        status = status_pb2.Status()
+        status.ParseFromString(result.payload)
+        context.abort_with_status(rpc_status.to_status(status))
+    context.abort(_CODES[result.code], result.message)
+    raise AssertionError("unreachable")
+
+
+def _validate_rules_handler(
+    settings: Settings, decider: Decider
+) -> grpc.RpcMethodHandler[bytes, bytes]:
+    def validate_rules(request_bytes: bytes, context: grpc.ServicerContext) -> bytes:
+        started = time.perf_counter()
+        remaining = context.time_remaining()
+        no_deadline = remaining is None or remaining > NO_DEADLINE_S
+        timeout = None if no_deadline else max(remaining - settings.deadline_margin_s, 0.0)
+        try:
+            result = decider.validate_rules(request_bytes, timeout)
+        except concurrent.futures.TimeoutError:
+            result = worker.Result(worker.DEADLINE_EXCEEDED, b"", "deadline passed", ())
+        except concurrent.futures.process.BrokenProcessPool:
+            result = worker.Result(worker.INTERNAL, b"", "rules worker died", ())
+        return _finish("validate_rules", result, started, context)
+
+    return grpc.unary_unary_rpc_method_handler(
+        validate_rules,
+        request_deserializer=None,  # raw bytes: the worker parses
+        response_serializer=None,
+    )
+
+
 def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandler[bytes, bytes]:
     def decide(request_bytes: bytes, context: grpc.ServicerContext) -> bytes:
         started = time.perf_counter()
@@ -111,24 +166,7 @@ def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandl
             result = worker.Result(worker.DEADLINE_EXCEEDED, b"", "deadline passed", ())
         except concurrent.futures.process.BrokenProcessPool:
             result = worker.Result(worker.INTERNAL, b"", "decision worker died", ())
-        fields = dict(result.log)
-        trace = fields.pop("trace", None)
-        fields["elapsed_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
-        fields["code"] = result.code
-        if result.code == worker.OK:
-            log.info("decision", **fields)
-            return result.payload
-        if result.code == worker.INTERNAL:
-            log.error("decision", trace=trace, **fields)
-        else:
-            log.warning("decision", message=result.message, **fields)
-        code = _CODES[result.code]
-        if result.payload:
-            status = status_pb2.Status()
-            status.ParseFromString(result.payload)
-            context.abort_with_status(rpc_status.to_status(status))
-        context.abort(code, result.message)
-        raise AssertionError("unreachable")
+        return _finish("decision", result, started, context)
 
     return grpc.unary_unary_rpc_method_handler(
         decide,
@@ -155,7 +193,11 @@ def create_server(settings: Settings) -> Running:
         ],
     )
     handler = grpc.method_handlers_generic_handler(
-        SERVICE_NAME, {"Decide": _decide_handler(settings, decider)}
+        SERVICE_NAME,
+        {
+            "Decide": _decide_handler(settings, decider),
+            "ValidateRules": _validate_rules_handler(settings, decider),
+        },
     )
     server.add_generic_rpc_handlers((handler,))
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

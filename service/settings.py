@@ -8,13 +8,26 @@ from pathlib import Path
 
 from service.validate import Limits
 
+BUILTIN_RULES = "builtin"  # LASTMILE_RULES_DIR / --rules value that selects the built-in checks
+# The rule set bundled with the package (rules/tables), found next to the `rules` package.
+BUNDLED_RULES_DIR = Path(__file__).resolve().parents[1] / "rules" / "tables"
+
+
+def rules_dir_from(text: str) -> Path | None:
+    """`builtin` (any case) = the built-in checks (None); anything else is a rules directory."""
+    value = text.strip()
+    if not value:
+        raise ValueError("Expected a rules directory or 'builtin'")
+    return None if value.lower() == BUILTIN_RULES else Path(value)
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """How one server process runs. No mutable globals: everything reads this."""
 
     address: str = "127.0.0.1:50051"
-    rules_dir: Path | None = None  # None = built-in checks
+    rules_dir: Path | None = BUNDLED_RULES_DIR  # None = built-in checks (solver/checks.py)
+    rules_poll_s: float = 1.0  # how often each worker looks for rule edits; 0 = never
     workers: int = 2  # decision processes; 0 = decide in the server's own threads
     threads: int = 8  # gRPC handler threads
     max_concurrent_rpcs: int = 16  # beyond this, calls are refused with RESOURCE_EXHAUSTED
@@ -37,20 +50,31 @@ class Settings:
             raise ValueError("Expected max_message_bytes >= 1024")
         if self.drain_delay_s < 0 or self.grace_s < 0:
             raise ValueError("Expected drain_delay_s >= 0 and grace_s >= 0")
+        if self.rules_poll_s < 0:
+            raise ValueError("Expected rules_poll_s >= 0")
         if self.log_format not in ("console", "json"):
             raise ValueError("Expected log_format 'console' or 'json'")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Defaults, then LASTMILE_* environment variables, then explicit overrides."""
+        """Defaults, then LASTMILE_* environment variables, then explicit overrides.
+
+        `rules` (a str override, like LASTMILE_RULES_DIR) is a directory or `builtin`; an
+        override that is None keeps what the environment or the default says.
+        """
         env: dict[str, object] = {}
         if value := os.environ.get("LASTMILE_ADDRESS"):
             env["address"] = value
         if value := os.environ.get("LASTMILE_RULES_DIR"):
-            env["rules_dir"] = Path(value)
+            env["rules_dir"] = rules_dir_from(value)
+        if value := os.environ.get("LASTMILE_RULES_POLL_S"):
+            env["rules_poll_s"] = float(value)
         if value := os.environ.get("LASTMILE_WORKERS"):
             env["workers"] = int(value)
         if value := os.environ.get("LASTMILE_LOG_FORMAT"):
             env["log_format"] = value
+        rules = overrides.pop("rules", None)
+        if isinstance(rules, str):
+            env["rules_dir"] = rules_dir_from(rules)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

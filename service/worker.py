@@ -1,31 +1,48 @@
-"""Decisions in worker processes: bytes in, bytes out.
+"""Decisions and rule validation in worker processes: bytes in, bytes out.
 
 The gRPC process only moves bytes, so CPU-bound work (rules, kernels, solvers, protobuf building)
 never holds its GIL: health checks and other calls are answered while a big decision runs, and
 the two cores both decide. `Worker` is also usable in-process (settings.workers == 0).
+
+With a rules directory each worker process owns a `rules.store.RuleStore` that polls the files
+and swaps in a validated, tested edit; a request takes one lease on the serving rules and uses
+it for its schema check and its evaluation, so it finishes on the version it started with.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import time
 import traceback
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import structlog
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, status_pb2
 
 from lastmile.v1 import orchestrator_pb2 as pb
 from rules.rates import BUNDLED_RATES_DIR, EMPTY_RATES, RateSet, RateStore
-from service import convert, response
-from service.validate import InputError, Limits, to_bad_request, validate_decide
+from service import convert, logs, response
+from service.validate import (
+    FieldViolation,
+    InputError,
+    Limits,
+    to_bad_request,
+    validate_decide,
+)
 from solver.checks import BuiltinPolicy
 from solver.decide import decide
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
+    from rules.engine import CompiledRules
+    from rules.model import Issue, Report
+    from rules.store import RuleStore, StoreStatus
     from solver.eligibility import Policy
 
 OK = "OK"
@@ -44,22 +61,45 @@ class Result:
     log: tuple[tuple[str, object], ...]
 
 
+MAX_RULE_FILES = 64  # ValidateRules: files per request
+MAX_RULE_FILE_BYTES = 1024 * 1024  # ValidateRules: bytes of one file's content
+log = structlog.get_logger("lastmile")
+
+
 class Worker:
-    """Holds what a decision needs across calls in one process: the eligibility policy."""
+    """Holds what a decision needs across calls in one process: the rules (a hot-reloaded
+    RuleStore) or the built-in checks when `rules_dir` is None."""
 
     def __init__(
-        self, rules_dir: Path | None, limits: Limits, rates_dir: Path | None = BUNDLED_RATES_DIR
+        self,
+        rules_dir: Path | None,
+        limits: Limits,
+        rules_poll_s: float = 1.0,
+        rates_dir: Path | None = BUNDLED_RATES_DIR,
     ) -> None:
         self.limits = limits
-        self.policy: Policy = BuiltinPolicy()
+        self.builtin = BuiltinPolicy()
+        self.store: RuleStore | None = None
         if rules_dir is not None:
-            self.policy = _rules_policy(rules_dir)
+            self.store = _rule_store(rules_dir, rules_poll_s)
         # Rate cards: the files are the defaults (polled, last good kept); a request's
         # rate_cards override them by id. None = the request's cards only.
-        self.rates = RateStore(rates_dir) if rates_dir is not None else None
+        self.rates = RateStore(rates_dir, rules_poll_s) if rates_dir is not None else None
 
     def _rate_cards(self) -> RateSet:
         return self.rates.current() if self.rates is not None else EMPTY_RATES
+
+    def _lease(self) -> contextlib.AbstractContextManager[CompiledRules | None]:
+        if self.store is None:
+            return contextlib.nullcontext(None)
+        return self.store.current()
+
+    def close(self) -> None:
+        """Stop polling the rules directory (the process is going away)."""
+        if self.store is not None:
+            self.store.close()
+        if self.rates is not None:
+            self.rates.close()
 
     def decide(self, request_bytes: bytes, budget_cap_s: float | None) -> Result:
         """Decide one serialized DecideRequest; never raises."""
@@ -78,22 +118,24 @@ class Worker:
             ("vehicles", len(request.vehicles)),
         ]
         try:
-            rates = self._rate_cards()
-            validate_decide(request, self.limits, rates.ids)
-            snapshot = convert.to_snapshot(request, rates.cards)
-            if budget_cap_s is not None:
-                if budget_cap_s <= 0:
-                    return _status(
-                        DEADLINE_EXCEEDED,
-                        code_pb2.DEADLINE_EXCEEDED,
-                        "the call's deadline leaves no time to decide",
-                        log,
-                    )
-                options = snapshot.options
-                budget = min(options.time_budget_s, budget_cap_s)
-                snapshot = replace(snapshot, options=replace(options, time_budget_s=budget))
-            convert_ms = (time.perf_counter() - started) * 1000.0
-            outcome = decide(snapshot, self.policy)
+            # One lease for the whole request: schema check and evaluation see one version.
+            with self._lease() as rules:
+                rates = self._rate_cards()
+                _validate(request, self.limits, rules, rates.ids)
+                snapshot = convert.to_snapshot(request, rates.cards)
+                if budget_cap_s is not None:
+                    if budget_cap_s <= 0:
+                        return _status(
+                            DEADLINE_EXCEEDED,
+                            code_pb2.DEADLINE_EXCEEDED,
+                            "the call's deadline leaves no time to decide",
+                            log,
+                        )
+                    options = snapshot.options
+                    budget = min(options.time_budget_s, budget_cap_s)
+                    snapshot = replace(snapshot, options=replace(options, time_budget_s=budget))
+                convert_ms = (time.perf_counter() - started) * 1000.0
+                outcome = decide(snapshot, self._policy(rules))
             built = time.perf_counter()
             answer = response.build(outcome)
             answer.summary.stage_ms["snapshot"] = round(convert_ms, 3)
@@ -111,21 +153,86 @@ class Worker:
             ]
             return Result(OK, answer.SerializeToString(), "", tuple(log))
         except InputError as exc:
-            status = status_pb2.Status(
-                code=code_pb2.INVALID_ARGUMENT,
-                message=f"{len(exc.violations)} invalid field(s); first: "
-                f"{exc.violations[0].field}: {exc.violations[0].description}",
-            )
-            status.details.add().Pack(to_bad_request(exc.violations))
-            log += [("outcome", "invalid"), ("violations", len(exc.violations))]
-            return Result(INVALID_ARGUMENT, status.SerializeToString(), status.message, tuple(log))
+            return _invalid(exc, log)
         except Exception as exc:  # the one boundary: anything else is our bug, never the client's
             log += [
                 ("outcome", "internal"),
                 ("error", repr(exc)),
-                ("trace", traceback.format_exc()),
+                ("trace", _trace()),
             ]
             return _status(INTERNAL, code_pb2.INTERNAL, "internal error; see server log", log)
+
+    def _policy(self, rules: CompiledRules | None) -> Policy:
+        if rules is None:
+            return self.builtin
+        from rules.engine import PinnedPolicy
+
+        return PinnedPolicy(rules)
+
+    def validate_rules(self, request_bytes: bytes) -> Result:
+        """Validate the rule files of a serialized ValidateRulesRequest and run their test
+        cases (deploys nothing); an empty request reports on the serving rules. Never raises."""
+        request = pb.ValidateRulesRequest()
+        try:
+            request.ParseFromString(request_bytes)
+        except DecodeError as exc:
+            return _status(
+                INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT, f"unreadable request: {exc}"
+            )
+        fields: list[tuple[str, object]] = [("files", len(request.files))]
+        try:
+            violations = _check_rule_files(request)
+            if violations:
+                raise InputError(violations)
+            if request.files:
+                from rules.api import validate_texts
+
+                report = validate_texts({f.name: f.content for f in request.files})
+            else:
+                report = self._serving_report()
+            answer = _rules_response(report)
+            if self.store is None:
+                answer.serving_version = self.builtin.version
+            else:
+                status = self.store.status()
+                answer.serving_version = status.version
+                answer.reload_issues.extend(_rule_issues(status.last_issues))
+            fields += [
+                ("outcome", "ok"),
+                ("valid", answer.valid),
+                ("version", answer.version),
+                ("issues", len(answer.issues)),
+                ("tests", len(answer.tests)),
+                ("failed_tests", sum(not t.passed for t in answer.tests)),
+                ("serving_version", answer.serving_version),
+                ("reload_issues", len(answer.reload_issues)),
+            ]
+            return Result(OK, answer.SerializeToString(), "", tuple(fields))
+        except InputError as exc:
+            return _invalid(exc, fields)
+        except Exception as exc:  # the one boundary, as for decide
+            fields += [("outcome", "internal"), ("error", repr(exc)), ("trace", _trace())]
+            return _status(INTERNAL, code_pb2.INTERNAL, "internal error; see server log", fields)
+
+    def _serving_report(self) -> Report:
+        """The serving rules' own test cases, run again on the serving handle."""
+        from rules.model import Report
+        from rules.testcases import run_tests
+
+        if self.store is None:
+            return Report(self.builtin.version, (), (), tested=False)
+        with self.store.current() as rules:
+            results = tuple(run_tests(rules))
+            ruleset = rules.ruleset
+            return Report(
+                rules.version,
+                ruleset.files,
+                (),
+                results,
+                tables=len(ruleset.tables),
+                rows=len(ruleset.rows()),
+                tested=True,
+            )
 
     def warm_up(self) -> float:
         """Compile kernels and load rules before health says SERVING; returns seconds taken."""
@@ -148,11 +255,152 @@ def _status(
     return Result(kind, status.SerializeToString(), message, tuple(fields))
 
 
-def _rules_policy(rules_dir: Path) -> Policy:
-    from rules.engine import RulesPolicy
+def _trace() -> str:
+    return traceback.format_exc()
+
+
+def _invalid(exc: InputError, fields: list[tuple[str, object]]) -> Result:
+    status = status_pb2.Status(
+        code=code_pb2.INVALID_ARGUMENT,
+        message=f"{len(exc.violations)} invalid field(s); first: "
+        f"{exc.violations[0].field}: {exc.violations[0].description}",
+    )
+    status.details.add().Pack(to_bad_request(exc.violations))
+    fields = [*fields, ("outcome", "invalid"), ("violations", len(exc.violations))]
+    return Result(INVALID_ARGUMENT, status.SerializeToString(), status.message, tuple(fields))
+
+
+def _validate(
+    request: pb.DecideRequest,
+    limits: Limits,
+    rules: CompiledRules | None,
+    rate_card_ids: frozenset[str] = frozenset(),
+) -> None:
+    """validate_decide, plus every order attribute against the rules' schema; raises once with
+    all violations (attribute ones after the contract's, within the same cap)."""
+    found: tuple[FieldViolation, ...] = ()
+    try:
+        validate_decide(request, limits, rate_card_ids)
+    except InputError as exc:
+        found = exc.violations
+    capped = any(not v.field for v in found)  # validate_decide closed the list with a summary
+    if rules is not None and not capped and len(request.orders) <= limits.max_orders:
+        extra = _attribute_violations(request, rules)
+        room = max(limits.max_violations - len(found), 0)
+        found = (*found, *extra[:room])
+        if len(extra) > room:
+            dropped = len(extra) - room
+            found = (
+                *found,
+                FieldViolation(
+                    "",
+                    f"...and {dropped:,} more violations "
+                    f"(only the first {limits.max_violations:,} are listed)",
+                ),
+            )
+    if found:
+        raise InputError(found)
+
+
+def _attribute_violations(request: pb.DecideRequest, rules: CompiledRules) -> list[FieldViolation]:
+    """`orders[i].attributes[key]` for keys the rules' schema does not declare or values of the
+    wrong type (a rule on a mistyped attribute would silently never match)."""
+    from rules.engine import check_attribute_maps
+
+    orders = request.orders
+    bad = check_attribute_maps((o.attributes for o in orders), rules.ruleset)
+    out = []
+    for i, key, message in bad:
+        ident = orders[i].id
+        who = f"order {ident}" if ident else f"order at index {i}"
+        out.append(FieldViolation(f"orders[{i}].attributes[{key}]", f"{who}: {message}"))
+    return out
+
+
+def _check_rule_files(request: pb.ValidateRulesRequest) -> list[FieldViolation]:
+    """Names present, unique and printable; sizes within limits."""
+    out: list[FieldViolation] = []
+    if len(request.files) > MAX_RULE_FILES:
+        return [
+            FieldViolation(
+                "files", f"{len(request.files)} files; at most {MAX_RULE_FILES} are accepted"
+            )
+        ]
+    seen: dict[str, int] = {}
+    for i, file in enumerate(request.files):
+        name = file.name
+        if not name.strip() or not name.isprintable() or len(name) > 200:
+            out.append(
+                FieldViolation(
+                    f"files[{i}].name", f"file at index {i}: a printable name (<= 200) is required"
+                )
+            )
+        elif name in seen:
+            out.append(
+                FieldViolation(
+                    f"files[{i}].name", f"file {name}: duplicate name (also files[{seen[name]}])"
+                )
+            )
+        else:
+            seen[name] = i
+        size = len(file.content.encode("utf-8"))
+        if size > MAX_RULE_FILE_BYTES:
+            out.append(
+                FieldViolation(
+                    f"files[{i}].content",
+                    f"file {name}: {size:,} bytes; at most {MAX_RULE_FILE_BYTES:,} are accepted",
+                )
+            )
+    return out
+
+
+def _rule_issues(issues: Iterable[Issue]) -> list[pb.RuleIssue]:
+    return [
+        pb.RuleIssue(file=i.file, line=i.line, where=i.where, message=i.message) for i in issues
+    ]
+
+
+def _rules_response(report: Report) -> pb.ValidateRulesResponse:
+    return pb.ValidateRulesResponse(
+        valid=report.ok,
+        version=report.version,
+        issues=_rule_issues(report.issues),
+        tests=[
+            pb.RuleTestResult(
+                name=t.name, file=t.file, line=t.line, passed=t.passed, messages=list(t.messages)
+            )
+            for t in report.tests
+        ],
+        tables=report.tables,
+        rows=report.rows,
+    )
+
+
+def _rule_store(rules_dir: Path, poll_s: float) -> RuleStore:
     from rules.store import RuleStore
 
-    return RulesPolicy(RuleStore(rules_dir))
+    return RuleStore(rules_dir, poll_interval_s=poll_s, on_event=_log_rules_event)
+
+
+def _log_rules_event(event: str, status: StoreStatus) -> None:
+    """One structlog line per swap or rejected edit, from this worker process."""
+    if event == "rejected":
+        log.warning(
+            "rules_rejected",
+            directory=status.directory,
+            serving_version=status.version,
+            rejected_version=status.rejected_version,
+            errors=list(status.last_error),
+            pid=os.getpid(),
+        )
+    else:
+        log.info(
+            "rules_reloaded",
+            directory=status.directory,
+            version=status.version,
+            tests_passed=status.tests_passed,
+            pid=os.getpid(),
+        )
 
 
 # --- process pool plumbing: one Worker per process, built by the initializer ----------------
@@ -160,17 +408,26 @@ def _rules_policy(rules_dir: Path) -> Policy:
 _worker: Worker | None = None
 
 
-def init_process(rules_dir: Path | None, limits: Limits) -> None:
-    """Pool initializer: ignore Ctrl-C (the server drains), build and warm the worker."""
+def init_process(
+    rules_dir: Path | None, limits: Limits, rules_poll_s: float = 1.0, log_format: str = "console"
+) -> None:
+    """Pool initializer: ignore Ctrl-C (the server drains), log like the server, build and
+    warm the worker."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = Worker(rules_dir, limits)
+    logs.configure(log_format)
+    _worker = Worker(rules_dir, limits, rules_poll_s)
     _worker.warm_up()
 
 
 def decide_in_process(request_bytes: bytes, budget_cap_s: float | None) -> Result:
     assert _worker is not None, "init_process did not run"
     return _worker.decide(request_bytes, budget_cap_s)
+
+
+def validate_rules_in_process(request_bytes: bytes) -> Result:
+    assert _worker is not None, "init_process did not run"
+    return _worker.validate_rules(request_bytes)
 
 
 def ping() -> int:
