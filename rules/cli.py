@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from rules.api import check_dir, test_dir
+from rules.rates import check_beside
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -54,7 +55,8 @@ def main_check(directory: str | Path, out: TextIO | None = None) -> int:
     for issue in report.issues:
         print(issue, file=stream)
     _summary(report, stream)
-    return 0 if report.ok else 1
+    rates_ok = check_beside(directory, stream)  # the rate cards next to it (rules/rates)
+    return 0 if report.ok and rates_ok else 1
 
 
 def main_test(directory: str | Path, out: TextIO | None = None) -> int:

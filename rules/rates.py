@@ -53,6 +53,7 @@ from solver.domain import Capability
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from types import TracebackType
+    from typing import TextIO
 
 log = logging.getLogger(__name__)
 
@@ -541,6 +542,33 @@ def check_rates(directory: str | Path) -> list[str]:
     """Problems of a rate folder as `file:line: card/field: message` lines (empty = valid);
     for `lastmile rules check`."""
     return [str(issue) for issue in load_rates(directory)[1]]
+
+
+def check_beside(rules_dir: str | Path, out: TextIO) -> bool:
+    """For `lastmile rules check DIR`: validate the rate folder next to DIR (rules/tables ->
+    rules/rates), when there is one; print its problems and a summary line.
+
+    Returns
+    -------
+    bool
+        False when the rate files have problems.
+    """
+    directory = Path(rules_dir).parent / "rates"
+    if not directory.is_dir():
+        return True
+    rates, issues = load_rates(directory)
+    for issue in issues:
+        print(issue, file=out)
+    if rates is None:
+        n = len(issues)
+        print(f"FAILED: {n} rate card problem{'s' * (n != 1)} in {_label(directory)}", file=out)
+        return False
+    print(
+        f"OK: {len(rates.cards)} rate cards, {len(rates.files)} files in {_label(directory)}, "
+        f"version {rates.version}",
+        file=out,
+    )
+    return True
 
 
 # --- hot reload --------------------------------------------------------------------------------

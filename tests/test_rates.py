@@ -220,19 +220,24 @@ def test_request_card_overrides_the_file_card_of_the_same_id(sample: pb.DecideRe
 
 
 def test_sample_decides_the_same_from_files_alone(sample: pb.DecideRequest) -> None:
-    """The sample day without its own cards (files only) gives the very same decision."""
+    """The sample day without its own cards (files only) is priced and assigned the same."""
+    from solver import assign, optimize, pricing
     from solver.checks import BuiltinPolicy
-    from solver.decide import decide
 
     rates, _ = load_rates(BUNDLED_RATES_DIR)
     assert rates is not None
-    outcomes = [
-        decide(convert.to_snapshot(request, rates.cards), BuiltinPolicy())
-        for request in (sample, _without_cards(sample))
-    ]
-    a, b = (o.assignment for o in outcomes)
-    np.testing.assert_array_equal(a.carrier_idx, b.carrier_idx)
-    assert a.objective == b.objective
+    results = []
+    for request in (sample, _without_cards(sample)):
+        snapshot = convert.to_snapshot(request, rates.cards)
+        eligibility = BuiltinPolicy().evaluate(snapshot)
+        table = pricing.price(snapshot, eligibility)
+        scores = assign.score(snapshot, table)
+        chosen = optimize.optimal(snapshot, eligibility, table, scores, 10.0)
+        results.append((table, chosen))
+    (a, x), (b, y) = results
+    np.testing.assert_array_equal(a.price_cents, b.price_cents)
+    np.testing.assert_array_equal(x.carrier_idx, y.carrier_idx)
+    assert x.objective == y.objective
 
 
 def _without_cards(request: pb.DecideRequest) -> pb.DecideRequest:
@@ -283,3 +288,30 @@ def _touch(path: Path) -> None:
     """Make the edit visible to the mtime/size fingerprint even within one clock tick."""
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_rules_check_also_checks_the_rate_files(tmp_path: Path) -> None:
+    """`lastmile rules check rules/tables` validates rules/rates beside it: a broken rate file
+    prints its file:line problem and makes the exit code 1."""
+    import io
+
+    from rules.cli import main_check
+
+    root = Path(__file__).resolve().parents[1] / "rules"
+    shutil.copytree(root / "tables", tmp_path / "rules" / "tables")
+    shutil.copytree(BUNDLED_RATES_DIR, tmp_path / "rules" / "rates")
+    out = io.StringIO()
+    assert main_check(tmp_path / "rules" / "tables", out) == 0
+    assert out.getvalue().splitlines()[-1].startswith("OK: 5 rate cards, 5 files in rules/rates")
+    broken = tmp_path / "rules" / "rates" / "kiez-kurier.yaml"
+    broken.write_text(broken.read_text().replace("min_charge_cents", "min_charge"))
+    out = io.StringIO()
+    assert main_check(tmp_path / "rules" / "tables", out) == 1
+    lines = out.getvalue().splitlines()
+    assert any(
+        line.startswith("rules/rates/kiez-kurier.yaml:")
+        and "rc-kiez-kurier/min_charge: unknown key 'min_charge'; did you mean 'min_charge_cents'?"
+        in line
+        for line in lines
+    ), lines
+    assert lines[-1] == "FAILED: 1 rate card problem in rules/rates"
