@@ -608,15 +608,21 @@ def _strings(
     name: str, values: np.ndarray, present: np.ndarray | None, labels: tuple[Any, ...] | None
 ) -> list[str]:
     """`, "name": value` per row (value from labels[code] when labels are given), "" where
-    missing. Each distinct value is formatted once."""
-    uniq, inverse = np.unique(values, return_inverse=True)
+    missing. Each distinct present value is formatted once (a missing row's code may have no
+    label, e.g. a zone column when no order has a zone)."""
+    if present is None:
+        uniq, inverse = np.unique(values, return_inverse=True)
+    else:
+        uniq, inverse = np.unique(values[present], return_inverse=True)
     texts = [
         f', "{name}": {_json(labels[int(u)] if labels is not None else u)}' for u in uniq.tolist()
     ]
     table = np.array([*texts, ""], dtype=object)
-    index = inverse.reshape(-1)
-    if present is not None:
-        index = np.where(present, index, len(texts))
+    if present is None:
+        index = inverse.reshape(-1)
+    else:
+        index = np.full(len(values), len(texts), dtype=I64)
+        index[present] = inverse.reshape(-1)
     out: list[str] = table[index].tolist()
     return out
 

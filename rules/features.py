@@ -95,6 +95,7 @@ class OrderFeatures:
         self.schema = schema
         self.n = snapshot.orders.count
         self._cache: dict[tuple[str, Any], Column] = {}
+        self._attribute_codes: dict[str, tuple[np.ndarray, dict[str | None, int]]] | None = None
 
     def column(self, field: str, element: Any = None) -> Column:
         key = (field, element)
@@ -158,7 +159,7 @@ class OrderFeatures:
         """Parse each distinct attribute text once; unparsable values count as missing (they
         are input errors, reported by check_order_attributes)."""
         type_ = self.schema.attributes[key].type
-        texts, distinct = _codes([a.get(key) for a in self.snapshot.orders.attributes])
+        texts, distinct = self._attribute_texts(key)
         parsed: list[Any] = []
         for text in distinct:
             value = None
@@ -176,6 +177,38 @@ class OrderFeatures:
             flags = np.array([bool(p) for p in parsed], dtype=I64)
             return Column(flags[texts], present, False)
         return Column(texts, present, False, tuple("" if p is None else p for p in parsed))
+
+    def _attribute_texts(self, key: str) -> tuple[np.ndarray, tuple[str | None, ...]]:
+        """Codes of `key`'s text per order (missing = None) and the distinct texts.
+
+        One pass over the orders codes every key at once, visiting only the orders that have
+        attributes (most have none), instead of one pass over all orders per key.
+        """
+        if self._attribute_codes is None:
+            found: dict[str, tuple[list[int], list[int], dict[str | None, int]]] = {}
+            for i, attrs in enumerate(self.snapshot.orders.attributes):
+                if not attrs:
+                    continue
+                for name, text in attrs.items():
+                    entry = found.get(name)
+                    if entry is None:
+                        entry = found[name] = ([], [], {None: 0})
+                    rows, codes, index = entry
+                    code = index.get(text)
+                    if code is None:
+                        code = index[text] = len(index)
+                    rows.append(i)
+                    codes.append(code)
+            table: dict[str, tuple[np.ndarray, dict[str | None, int]]] = {}
+            for name, (rows, codes, index) in found.items():
+                column = np.zeros(self.n, dtype=I64)
+                column[np.array(rows, dtype=I64)] = np.array(codes, dtype=I64)
+                table[name] = (column, index)
+            self._attribute_codes = table
+        coded = self._attribute_codes.get(key)
+        if coded is None:
+            return np.zeros(self.n, dtype=I64), (None,)
+        return coded[0], tuple(coded[1])
 
 
 def snap_codes(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -320,3 +320,19 @@ def test_sample_day_matches_the_oracle(bundled: CompiledRules) -> None:
     assert outcome.order_classes < 300
     expected = oracle.evaluate(bundled.ruleset, snapshot)
     assert oracle.differences(outcome, expected, bundled.ruleset) == []
+
+
+@pytest.mark.parametrize("rules_name", ["bundled", "exotic"])
+def test_fields_no_order_has_are_missing_not_a_crash(
+    rules_name: str, request: pytest.FixtureRequest
+) -> None:
+    """Regression (found by hypothesis): when no order has a zone, postal code or origin site,
+    their columns have no labels at all; facts must leave them out, not index the labels."""
+    rules: CompiledRules = request.getfixturevalue(rules_name)
+    now = local_ts("2025-06-03 10:00", "Europe/Berlin")
+    orders = [OrderSpec(id=f"o{i}", deadline_ts=now + 3600 * (i + 1)) for i in range(3)]
+    carriers = [
+        CarrierSpec(id="c1", kind=CarrierKind.GIG),
+        CarrierSpec(id="kiez-kurier", kind=CarrierKind.LOCAL_COURIER),
+    ]
+    _assert_agree(rules, snapshot_of(orders, carriers, now_ts=now, tag_names=TAGS))
