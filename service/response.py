@@ -13,6 +13,7 @@ from solver.domain import Reason, Requirement, bit
 
 if TYPE_CHECKING:
     from solver.decide import Outcome
+    from solver.fleet import FleetPlan
     from solver.snapshot import Snapshot
 
 TOP_CANDIDATES = 3  # ranked candidates per decision when explain is off
@@ -37,6 +38,7 @@ def build(outcome: Outcome) -> pb.DecideResponse:
             response.decisions.append(_decision(outcome, i, currency))
         else:
             response.unassigned.append(_unassigned(outcome, i))
+    _routes(outcome, response, currency)
     _summary(outcome, response.summary, currency)
     return response
 
@@ -64,7 +66,63 @@ def _level(value: int) -> pb.ServiceLevel:
     return cast("pb.ServiceLevel", int(value))
 
 
+def _routed(outcome: Outcome, i: int, c: int) -> bool:
+    """Whether order i rides on a route of own-fleet carrier c in the chosen plan."""
+    plan = outcome.fleet
+    return plan is not None and bool(plan.kept[i]) and int(plan.carrier_idx[i]) == c
+
+
+def _pair_price(outcome: Outcome, i: int, c: int) -> int:
+    """Price of a pair: the marginal route cost for a routed order, else the priced one."""
+    if _routed(outcome, i, c):
+        assert outcome.fleet is not None
+        return int(outcome.fleet.marginal_cents[i])
+    return int(outcome.prices.price_cents[i, c])
+
+
+def _pair_eta(outcome: Outcome, i: int, c: int) -> int:
+    if _routed(outcome, i, c):
+        assert outcome.fleet is not None
+        return int(outcome.fleet.eta_ts[i])
+    return int(outcome.prices.eta_ts[i, c])
+
+
+def _pair_promise(outcome: Outcome, i: int, c: int) -> types_pb2.TimeWindow:
+    if _routed(outcome, i, c):
+        assert outcome.fleet is not None
+        plan = outcome.fleet
+        return _window(plan.promise_start_ts[i], plan.promise_end_ts[i])
+    prices = outcome.prices
+    return _window(prices.promise_start_ts[i, c], prices.promise_end_ts[i, c])
+
+
+def _pair_co2e(outcome: Outcome, i: int, c: int) -> float:
+    if _routed(outcome, i, c):
+        assert outcome.fleet is not None
+        return round(float(outcome.fleet.co2e_g[i]), 1)
+    return float(outcome.prices.co2e_g[i, c])
+
+
+def _route_price(outcome: Outcome, i: int, currency: str) -> pb.Price:
+    """One ROUTE line: what the stop adds to its van's route (so it sums to the price)."""
+    plan = outcome.fleet
+    assert plan is not None
+    cents = int(plan.marginal_cents[i])
+    k, j = plan.stop_of[i]
+    route = plan.routes[k]
+    van = outcome.snapshot.fleet.ids[plan.vehicle_of(route)]
+    description = (
+        f"marginal cost of stop {j + 1} of {len(route.stops)} on {van}'s route "
+        f"(route {route.cost / 100:.2f} {currency}, {route.distance_m / 1000:.1f} km, "
+        f"{route.duration_s / 3600:.1f} h)"
+    )
+    line = pb.PriceLine(code="ROUTE", description=description, amount=_money(cents, currency))
+    return pb.Price(total=_money(cents, currency), lines=[line])
+
+
 def _price(snapshot: Snapshot, outcome: Outcome, i: int, c: int, currency: str) -> pb.Price:
+    if _routed(outcome, i, c):
+        return _route_price(outcome, i, currency)
     lines = pricing.breakdown(snapshot, outcome.prices, i, c)
     return pb.Price(
         total=_money(int(outcome.prices.price_cents[i, c]), currency),
@@ -80,9 +138,8 @@ def _price(snapshot: Snapshot, outcome: Outcome, i: int, c: int, currency: str) 
 def _versus(outcome: Outcome, i: int, c: int, chosen: int, currency: str) -> str:
     if c == chosen:
         return ""
-    prices = outcome.prices
-    cents = int(prices.price_cents[i, c] - prices.price_cents[i, chosen])
-    hours = (int(prices.eta_ts[i, c]) - int(prices.eta_ts[i, chosen])) / 3600.0
+    cents = _pair_price(outcome, i, c) - _pair_price(outcome, i, chosen)
+    hours = (_pair_eta(outcome, i, c) - _pair_eta(outcome, i, chosen)) / 3600.0
     return f"{cents / 100:+.2f} {currency}, {hours:+.1f} h"
 
 
@@ -125,10 +182,10 @@ def _decision(outcome: Outcome, i: int, currency: str) -> pb.Decision:
         requirements=_requirements(int(outcome.eligibility.requirement_bits[i])),
         carrier_id=carriers.ids[c],
         price=_price(snapshot, outcome, i, c, currency),
-        promise=_window(prices.promise_start_ts[i, c], prices.promise_end_ts[i, c]),
-        co2e_g=float(prices.co2e_g[i, c]),
+        promise=_pair_promise(outcome, i, c),
+        co2e_g=_pair_co2e(outcome, i, c),
     )
-    decision.eta.seconds = int(prices.eta_ts[i, c])
+    decision.eta.seconds = _pair_eta(outcome, i, c)
     v = int(assignment.vehicle_idx[i])
     if v >= 0:
         decision.vehicle_id = snapshot.fleet.ids[v]
@@ -150,12 +207,12 @@ def _decision(outcome: Outcome, i: int, currency: str) -> pb.Decision:
             rank=rank,
             score=float(scores[j]),
             price=_price(snapshot, outcome, i, j, currency),
-            promise=_window(prices.promise_start_ts[i, j], prices.promise_end_ts[i, j]),
-            co2e_g=float(prices.co2e_g[i, j]),
+            promise=_pair_promise(outcome, i, j),
+            co2e_g=_pair_co2e(outcome, i, j),
             chosen=j == c,
             versus_chosen=_versus(outcome, i, j, c, currency),
         )
-        candidate.eta.seconds = int(prices.eta_ts[i, j])
+        candidate.eta.seconds = _pair_eta(outcome, i, j)
         if prices.slot_idx[i, j] >= 0:
             candidate.slot_id = snapshot.slots.ids[int(prices.slot_idx[i, j])]
         decision.candidates.append(candidate)
@@ -210,8 +267,8 @@ def _unassigned(outcome: Outcome, i: int) -> pb.Unassigned:
 def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
     snapshot, prices = outcome.snapshot, outcome.prices
     chosen, baseline = outcome.assignment, outcome.baseline
-    total, co2e, per_carrier = _totals(prices, chosen.carrier_idx)
-    base_total, _, _ = _totals(prices, baseline.carrier_idx)
+    total, co2e, per_carrier = _totals(prices, chosen.carrier_idx, outcome.fleet, snapshot)
+    base_total, _, _ = _totals(prices, baseline.carrier_idx, outcome.baseline_fleet, snapshot)
     summary.total_cost.CopyFrom(_money(total, currency))
     summary.assigned = int(chosen.assigned.sum())
     summary.unassigned = snapshot.orders.count - summary.assigned
@@ -239,18 +296,67 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
 
 
 def _totals(
-    prices: pricing.PriceTable, carrier_idx: np.ndarray
+    prices: pricing.PriceTable,
+    carrier_idx: np.ndarray,
+    plan: FleetPlan | None = None,
+    snapshot: Snapshot | None = None,
 ) -> tuple[int, float, dict[int, tuple[int, int, float]]]:
+    """Total cents and CO2e, and per carrier (orders, cents, grams).
+
+    Partners count their prices; routed orders count their routes' costs (a route costs what
+    it costs, not the sum of its stops' marginal costs) and CO2e, per own-fleet carrier.
+    """
     rows = np.flatnonzero(carrier_idx >= 0)
-    cols = carrier_idx[rows]
-    cents = prices.price_cents[rows, cols]
-    grams = prices.co2e_g[rows, cols]
-    per_carrier = {
-        int(c): (
-            int((cols == c).sum()),
-            int(cents[cols == c].sum()),
-            round(float(grams[cols == c].sum()), 1),
+    routed = np.zeros(carrier_idx.shape[0], dtype=bool)
+    if plan is not None:
+        routed = plan.kept & (carrier_idx == plan.carrier_idx)
+    priced = rows[~routed[rows]]
+    cols = carrier_idx[priced]
+    cents = prices.price_cents[priced, cols]
+    grams = prices.co2e_g[priced, cols]
+    per_carrier: dict[int, list[float]] = {}
+    for c in np.unique(cols).tolist():
+        mask = cols == c
+        per_carrier[int(c)] = [int(mask.sum()), int(cents[mask].sum()), float(grams[mask].sum())]
+    total_cents, total_g = int(cents.sum()), float(grams.sum())
+    if plan is not None and snapshot is not None:
+        for route in plan.routes:
+            van = plan.vehicle_of(route)
+            c = int(snapshot.fleet.carrier_idx[van])
+            g = route.distance_m / 1000.0 * float(snapshot.carriers.emissions_g_per_km[c])
+            entry = per_carrier.setdefault(c, [0, 0, 0.0])
+            entry[0] += len(route.stops)
+            entry[1] += route.cost
+            entry[2] += g
+            total_cents += route.cost
+            total_g += g
+    out = {c: (int(v[0]), int(v[1]), round(float(v[2]), 1)) for c, v in per_carrier.items()}
+    return total_cents, round(total_g, 1), out
+
+
+def _routes(outcome: Outcome, response: pb.DecideResponse, currency: str) -> None:
+    """The chosen plan's routes: stops in order, arrival (= service start = the ETA),
+    departure, load on board after each stop, distance, duration and cost."""
+    plan = outcome.fleet
+    if plan is None:
+        return
+    snapshot = outcome.snapshot
+    for route in plan.routes:
+        out = pb.Route(
+            vehicle_id=snapshot.fleet.ids[plan.vehicle_of(route)],
+            distance_km=route.distance_m / 1000.0,
+            cost=_money(route.cost, currency),
         )
-        for c in np.unique(cols)
-    }
-    return int(cents.sum()), round(float(grams.sum()), 1), per_carrier
+        out.start.seconds = plan.ts(route.start_s)
+        out.end.seconds = plan.ts(route.end_s)
+        out.duration.seconds = int(route.duration_s)
+        for seq, stop in enumerate(route.stops, start=1):
+            rs = pb.RouteStop(
+                order_id=snapshot.orders.ids[plan.order_of(stop.order_idx)],
+                load_kg=stop.load[0] / 1000.0 if stop.load else 0.0,
+                sequence=seq,
+            )
+            rs.arrival.seconds = plan.ts(stop.start_s)
+            rs.departure.seconds = plan.ts(stop.departure_s)
+            out.stops.append(rs)
+        response.routes.append(out)

@@ -1,6 +1,19 @@
-"""The decision path: snapshot -> eligibility -> prices -> assignment, plus the baseline.
+"""The decision path: snapshot -> eligibility -> prices -> routing + assignment, plus the baseline.
 
-Pure: everything comes from the snapshot, so the same snapshot always gives the same outcome.
+Pure: everything comes from the snapshot, so the same snapshot gives the same outcome (routing
+is deterministic when it stops on its solution limit; see `routing_solution_limit`).
+
+Own fleet (policy OPTIMAL): keep-or-outsource in one model (`solver.fleet`). Every order the own
+fleet may take is offered to the router, which may drop it at the score of its best partner;
+the orders it keeps ride on the vans (price = marginal route cost), the rest go through the
+capacity-aware partner assignment (`solver.optimize`) with the own fleet closed to them.
+Baseline (GREEDY, the foundation's policy): greedy's own-fleet orders are routed vans-first with
+the first plan the router finds (a greedy plan); the ones no route takes go back through greedy
+with the own fleet closed to them. Policy GREEDY answers with that baseline.
+
+Budget: `options.time_budget_s` (already capped by the call's deadline) covers the whole
+decision; a share is kept back for building the response, the rest is split between routing,
+baseline routing and the partner assignment.
 """
 
 from __future__ import annotations
@@ -11,20 +24,33 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solver import assign, pricing
-from solver.domain import Baseline, CarrierKind, Policy
+from solver import assign, fleet, pricing
+from solver.assign import Assignment
+from solver.domain import Baseline, CarrierKind, Policy, Reason, SolverStatus
 
 if TYPE_CHECKING:
-    from solver.assign import Assignment
     from solver.eligibility import Eligibility
     from solver.eligibility import Policy as EligibilityPolicy
+    from solver.fleet import FleetPlan
     from solver.pricing import PriceTable
     from solver.snapshot import Snapshot
+
+#: Share of the budget left after eligibility and pricing that the main routing may use.
+ROUTING_SHARE = 0.6
+#: Share of what is left after routing for the baseline's (first-plan) routing.
+BASELINE_ROUTING_SHARE = 0.5
+#: Response building, per order (explain on / off), kept back from the budget.
+RESPONSE_S_PER_ORDER = (0.0015, 0.0004)
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Everything the answer is built from."""
+    """Everything the answer is built from.
+
+    ``scores`` are the assignment scores with the own-fleet pair of every routed order replaced
+    by its marginal route cost. ``fleet`` holds the routes of ``assignment``, ``baseline_fleet``
+    those of ``baseline`` (None when nothing was routed).
+    """
 
     snapshot: Snapshot
     eligibility: Eligibility
@@ -33,6 +59,8 @@ class Outcome:
     assignment: Assignment
     baseline: Assignment
     stage_ms: tuple[tuple[str, float], ...]
+    fleet: FleetPlan | None = None
+    baseline_fleet: FleetPlan | None = None
 
 
 class _Stopwatch:
@@ -47,7 +75,12 @@ class _Stopwatch:
 
 
 def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
-    """Run every stage on one snapshot."""
+    """Run every stage on one snapshot within ``snapshot.options.time_budget_s``."""
+    started = time.perf_counter()
+    options = snapshot.options
+    per_order = RESPONSE_S_PER_ORDER[0 if options.explain else 1]
+    reserve = min(0.5 * options.time_budget_s, 0.05 + per_order * snapshot.orders.count)
+    deadline = started + options.time_budget_s - reserve
     watch = _Stopwatch()
     eligibility = policy.evaluate(snapshot)
     watch.lap("eligibility")
@@ -56,24 +89,70 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
     scores = assign.score(snapshot, prices)
     greedy = assign.greedy(snapshot, eligibility, prices, scores)
     watch.lap("assignment_greedy")
-    chosen = greedy
-    if snapshot.options.policy == Policy.OPTIMAL:
-        chosen = _optimal(snapshot, eligibility, prices, scores, greedy)
+    own = fleet.own_carriers(snapshot)
+    has_fleet = bool(own.any()) and snapshot.fleet.count > 0
+    chosen, plan = greedy, None
+    out_scores = scores
+    if options.policy == Policy.OPTIMAL and has_fleet:
+        offered = np.ones(snapshot.orders.count, dtype=bool)
+        plan = fleet.route(
+            snapshot,
+            eligibility,
+            prices,
+            scores,
+            offered,
+            time_limit_s=_share(deadline, ROUTING_SHARE),
+            mode="keep_or_outsource",
+            solution_limit=routing_solution_limit(snapshot),
+        )
+        watch.lap("routing")
+        chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
+        out_scores = _route_scores(snapshot, scores, plan)
         watch.lap("assignment_optimal")
-    if snapshot.options.baseline == Baseline.SINGLE_NATIONAL:
+    elif options.policy == Policy.OPTIMAL:
+        chosen = _optimal(snapshot, eligibility, prices, scores, greedy, deadline)
+        watch.lap("assignment_optimal")
+    baseline, baseline_plan = greedy, None
+    if options.baseline == Baseline.SINGLE_NATIONAL:
         baseline = single_national(snapshot, eligibility, prices, scores)
         watch.lap("baseline")
-    else:
-        baseline = greedy
+    elif has_fleet:
+        baseline, baseline_plan = _routed_greedy(
+            snapshot, eligibility, prices, scores, greedy, deadline
+        )
+        watch.lap("baseline_routing")
+    if options.policy == Policy.GREEDY and has_fleet:
+        if baseline_plan is None:
+            baseline_g, baseline_plan_g = _routed_greedy(
+                snapshot, eligibility, prices, scores, greedy, deadline
+            )
+            watch.lap("routing")
+        else:
+            baseline_g, baseline_plan_g = baseline, baseline_plan
+        chosen, plan = baseline_g, baseline_plan_g
+        out_scores = _route_scores(snapshot, scores, plan)
     return Outcome(
         snapshot=snapshot,
         eligibility=eligibility,
         prices=prices,
-        scores=scores,
+        scores=out_scores,
         assignment=chosen,
         baseline=baseline,
         stage_ms=tuple(watch.laps),
+        fleet=plan,
+        baseline_fleet=baseline_plan,
     )
+
+
+def routing_solution_limit(snapshot: Snapshot) -> int:
+    """0 (stop on time) unless ``options.seed`` > 0: then a solution limit that makes the plan
+    repeatable (the time limit still caps the call)."""
+    return 10 if snapshot.options.seed > 0 else 0
+
+
+def _share(deadline: float, share: float) -> float:
+    left = deadline - time.perf_counter()
+    return max(0.05, share * left)
 
 
 def _optimal(
@@ -82,15 +161,126 @@ def _optimal(
     prices: PriceTable,
     scores: np.ndarray,
     greedy: Assignment,
+    deadline: float,
 ) -> Assignment:
     try:
         from solver import optimize
     except ImportError:
         return greedy
-    result: Assignment = optimize.optimal(
-        snapshot, eligibility, prices, scores, snapshot.options.time_budget_s
-    )
+    budget = max(0.05, deadline - time.perf_counter())
+    result: Assignment = optimize.optimal(snapshot, eligibility, prices, scores, budget)
     return result
+
+
+def _closed_to_vans(
+    snapshot: Snapshot, scores: np.ndarray, plan: FleetPlan
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores for the partner assignment: own fleet closed to all, kept orders taken out."""
+    own = fleet.own_carriers(snapshot)
+    partner_scores = scores.copy()
+    partner_scores[:, own] = np.inf
+    partner_scores[plan.kept, :] = np.inf
+    return partner_scores, own
+
+
+def _merge(
+    snapshot: Snapshot,
+    scores: np.ndarray,
+    partners: Assignment,
+    plan: FleetPlan,
+    policy: Policy,
+    status: SolverStatus,
+) -> Assignment:
+    """Partner assignment plus the orders the vans keep (van from the plan)."""
+    carrier = partners.carrier_idx.copy()
+    slot = partners.slot_idx.copy()
+    vehicle = np.full(snapshot.orders.count, -1, dtype=np.int64)
+    reason = partners.reason.copy()
+    kept = plan.kept
+    carrier[kept] = plan.carrier_idx[kept]
+    slot[kept] = -1
+    vehicle[kept] = plan.vehicle_idx[kept]
+    reason[kept] = 0
+    # Offered to the vans, left off every route, and no partner took it either.
+    lost = plan.offered & ~kept & (carrier < 0)
+    no_partner = ~np.isfinite(np.where(fleet.own_carriers(snapshot)[None, :], np.inf, scores)).any(
+        axis=1
+    )
+    reason[lost & no_partner] = Reason.NO_VEHICLE_FITS
+    route_scores = _route_scores(snapshot, scores, plan)
+    rows = np.flatnonzero(carrier >= 0)
+    penalty = assign.unassigned_penalty(scores)
+    objective = float(route_scores[rows, carrier[rows]].sum())
+    objective += penalty * (snapshot.orders.count - rows.size)
+    return Assignment(
+        carrier_idx=carrier,
+        slot_idx=slot,
+        vehicle_idx=vehicle,
+        reason=reason,
+        status=status,
+        policy=policy,
+        objective=objective,
+    )
+
+
+def _with_partners(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    plan: FleetPlan,
+    deadline: float,
+) -> Assignment:
+    """The orders the router left go through the optimal partner assignment."""
+    partner_scores, _ = _closed_to_vans(snapshot, scores, plan)
+    greedy = assign.greedy(snapshot, eligibility, prices, partner_scores)
+    partners = _optimal(snapshot, eligibility, prices, partner_scores, greedy, deadline)
+    status = partners.status
+    if plan.plan is not None and status == SolverStatus.OPTIMAL and plan.status != "OPTIMAL":
+        status = SolverStatus.FEASIBLE  # the routes are not proven optimal
+    return _merge(snapshot, scores, partners, plan, Policy.OPTIMAL, status)
+
+
+def _routed_greedy(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    greedy: Assignment,
+    deadline: float,
+) -> tuple[Assignment, FleetPlan]:
+    """Greedy with real routes: its own-fleet orders routed vans-first (first plan found),
+    the rest re-run through greedy with the own fleet closed to them."""
+    own = fleet.own_carriers(snapshot)
+    on_vans = greedy.assigned & own[np.maximum(greedy.carrier_idx, 0)]
+    plan = fleet.route(
+        snapshot,
+        eligibility,
+        prices,
+        scores,
+        on_vans,
+        time_limit_s=_share(deadline, BASELINE_ROUTING_SHARE),
+        mode="vans_first",
+        solution_limit=1,
+    )
+    partner_scores, _ = _closed_to_vans(snapshot, scores, plan)
+    partners = assign.greedy(snapshot, eligibility, prices, partner_scores)
+    return _merge(snapshot, scores, partners, plan, Policy.GREEDY, SolverStatus.HEURISTIC), plan
+
+
+def _route_scores(snapshot: Snapshot, scores: np.ndarray, plan: FleetPlan | None) -> np.ndarray:
+    """Scores with each routed order's own-fleet pair at its marginal route cost."""
+    if plan is None or not plan.kept.any():
+        return scores
+    out = scores.copy()
+    rows = np.flatnonzero(plan.kept)
+    cols = plan.carrier_idx[rows]
+    options = snapshot.options
+    out[rows, cols] = (
+        options.cost_weight * plan.marginal_cents[rows].astype(np.float64)
+        + options.emissions_cents_per_kg * plan.co2e_g[rows] / 1000.0
+    )
+    return out
 
 
 def single_national(

@@ -30,7 +30,7 @@ import importlib
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -53,6 +53,10 @@ _PER_MIN_TO_UNITS_PER_S: Final = 60_000  # (cents/min) / 60 s * 3.6e6
 _MANDATORY_FLOOR: Final = 1_000_000
 _FULL_INSERTION_MAX_NODES: Final = 500
 _FIRST_SOLUTION_NEIGHBOURS: Final = 50
+#: From this many servable orders, problems with breaks or ride limits are first solved without
+#: them (OR-Tools' break intervals and pickup-delivery pairs slow its first solution 3-10x) and
+#: repaired on the scheduler's clock; the full model then gets the rest of the budget.
+_RELAX_MIN_ORDERS: Final = 100
 
 #: Features that only the OR-Tools model expresses (PyVRP 0.14 has one window per client, no
 #: per-client vehicle restrictions, no breaks, no per-client ride limits and no soft windows).
@@ -114,6 +118,9 @@ class RoutingProblem:
     lateness_cost_per_min
         ``0``: hard windows. ``> 0``: service may start after the order's last window end, for
         this many cents per minute late (gaps between windows stay closed).
+    max_lateness_s
+        With soft windows: service starts at most this long after the last window end
+        (``0`` = no cap, only the shift limits it).
     """
 
     travel_s: I64
@@ -141,6 +148,7 @@ class RoutingProblem:
     max_ride_s: I64
     outsource_cost: I64
     lateness_cost_per_min: int
+    max_lateness_s: int = 0
 
     def __post_init__(self) -> None:
         errors = _validate_problem(self)
@@ -237,6 +245,8 @@ def _validate_problem(p: RoutingProblem) -> list[str]:
     )
     if not isinstance(p.lateness_cost_per_min, int) or p.lateness_cost_per_min < 0:
         errors.append("Expected lateness_cost_per_min >= 0 (int)")
+    if not isinstance(p.max_lateness_s, int) or p.max_lateness_s < 0:
+        errors.append("Expected max_lateness_s >= 0 (int)")
     if not ok:
         return errors
 
@@ -334,6 +344,9 @@ class RoutingParams:
     ortools_search
         ``"ils"``: tuned iterated local search (default). ``"gls"``: reference setting,
         PARALLEL_CHEAPEST_INSERTION + GUIDED_LOCAL_SEARCH with default operators.
+    polish
+        Drop optional stops, and whole routes, that cost more than their outsource prices
+        after the engine stops (:func:`_drop_unprofitable`); only optional orders are touched.
     """
 
     time_limit_s: float
@@ -341,6 +354,7 @@ class RoutingParams:
     solution_limit: int = 0
     engine: EngineName = "auto"
     ortools_search: OrtoolsSearch = "ils"
+    polish: bool = True
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.time_limit_s) or self.time_limit_s <= 0:
@@ -594,6 +608,7 @@ class _Scheduler:
             for i in range(p.num_orders)
         ]
         self.soft = p.lateness_cost_per_min > 0
+        self.max_late = p.max_lateness_s if p.max_lateness_s > 0 else math.inf
         self.ride: list[int] = p.max_ride_s.tolist()
 
     def _service_start(self, o: int, arrival: int) -> tuple[int, int] | None:
@@ -601,7 +616,7 @@ class _Scheduler:
         for s, e in self.wins[o]:
             if arrival <= e:
                 return (s if s > arrival else arrival), 0
-        if self.soft:
+        if self.soft and arrival - self.wins[o][-1][1] <= self.max_late:
             return arrival, arrival - self.wins[o][-1][1]
         return None
 
@@ -851,8 +866,11 @@ def _solve_ortools(
     n_veh = p.num_vehicles
     node_order: list[int] = []  # order of each delivery node
     node_window: list[int] = []
+    last_end = int(p.shift_end_s.max())
     for o in orders:
         for w in range(int(off[o]), int(off[o + 1])):
+            if int(p.window_start_s[w]) > last_end:
+                continue  # opens after every shift has ended: no van can use it
             node_order.append(o)
             node_window.append(w)
     n_del = len(node_order)
@@ -909,7 +927,10 @@ def _solve_ortools(
         copies.setdefault(o, []).append(idx)
         w_start, w_end = int(p.window_start_s[w]), min(int(p.window_end_s[w]), horizon)
         if scale.late_per_s > 0 and w == int(off[o + 1]) - 1:
-            tdim.CumulVar(idx).SetRange(w_start, horizon)
+            late_cap = horizon
+            if p.max_lateness_s > 0:
+                late_cap = min(horizon, int(p.window_end_s[w]) + p.max_lateness_s)
+            tdim.CumulVar(idx).SetRange(w_start, late_cap)
             tdim.SetCumulVarSoftUpperBound(idx, w_end, scale.late_per_s)
         else:
             tdim.CumulVar(idx).SetRange(w_start, w_end)
@@ -1123,6 +1144,8 @@ def _servable_orders(problem: RoutingProblem) -> tuple[list[int], list[int]]:
     arrive = p.shift_start_s[None, :] + out
     if p.lateness_cost_per_min == 0:
         capable &= arrive <= last_end
+    elif p.max_lateness_s > 0:
+        capable &= arrive <= last_end + p.max_lateness_s
     done = np.maximum(arrive, first_open) + p.service_s[:, None] + back
     capable &= done <= p.shift_end_s[None, :]
     ride = p.max_ride_s[:, None]
@@ -1154,6 +1177,185 @@ def _engine_times(problem: RoutingProblem, scheduler: _Scheduler, raw: _RawRoute
 
 def _without(seq: Sequence[int], k: int) -> list[int]:
     return [o for j, o in enumerate(seq) if j != k]
+
+
+def _relaxed(problem: RoutingProblem) -> RoutingProblem | None:
+    """The problem without breaks and ride limits; None if it has neither."""
+    p = problem
+    if not (np.any(p.break_start_s >= 0) or np.any(p.max_ride_s > 0)):
+        return None
+    none_v = np.full(p.num_vehicles, -1, dtype=np.int64)
+    return replace(
+        p,
+        break_start_s=none_v,
+        break_end_s=none_v.copy(),
+        break_duration_s=np.zeros(p.num_vehicles, dtype=np.int64),
+        max_ride_s=np.zeros(p.num_orders, dtype=np.int64),
+    )
+
+
+def _repair(problem: RoutingProblem, result: _EngineResult) -> _EngineResult:
+    """Make routes of the relaxed problem feasible for the full one: drop ride-limited stops
+    (latest first) or else the last stop until the scheduler times the route."""
+    sched = _Scheduler(problem)
+    ride = problem.max_ride_s
+    routes: list[_RawRoute] = []
+    for raw in result.routes:
+        v, seq = raw.vehicle, list(raw.orders)
+        while seq and sched.schedule(v, seq) is None:
+            fixed = None
+            for k in reversed([k for k, o in enumerate(seq) if ride[o] > 0]):
+                candidate = _without(seq, k)
+                if candidate and sched.schedule(v, candidate) is not None:
+                    fixed = candidate
+                    break
+            seq = fixed if fixed is not None else seq[:-1]
+        if seq:
+            routes.append(_RawRoute(v, seq, None))
+    return _EngineResult(routes, result.found)
+
+
+def _result_units(problem: RoutingProblem, scale: _Scale, result: _EngineResult) -> int:
+    """Objective of an engine result on the scheduler's clock (dropped orders at penalty)."""
+    sched = _Scheduler(problem)
+    total = 0
+    served: set[int] = set()
+    for raw in result.routes:
+        tm = sched.schedule(raw.vehicle, raw.orders)
+        if tm is None:
+            if raw.times is None:
+                return 1 << 62
+            tm = _engine_times(problem, sched, raw)
+        total += _route_units(problem, scale, raw.vehicle, raw.orders, tm)[0]
+        served.update(raw.orders)
+    total += sum(scale.penalty[o] for o in range(problem.num_orders) if o not in served)
+    return total
+
+
+def _solve_ortools_staged(
+    problem: RoutingProblem,
+    params: RoutingParams,
+    scale: _Scale,
+    orders: list[int],
+    deadline: float,
+) -> _EngineResult:
+    """OR-Tools, with a relaxed-then-repaired plan first on big problems with breaks or ride
+    limits (see ``_RELAX_MIN_ORDERS``); the better of that and the full model's plan wins.
+    With a solution limit the repaired plan is final (so the plan repeats)."""
+    relaxed = _relaxed(problem)
+    if relaxed is None or len(orders) < _RELAX_MIN_ORDERS:
+        return _solve_ortools(problem, params, scale, orders, deadline)
+    now = time.perf_counter()
+    first = _solve_ortools(relaxed, params, scale, orders, now + 0.7 * (deadline - now))
+    found = [_repair(problem, first)] if first.found else []
+    if found and params.solution_limit > 0:
+        return found[0]  # repeatable: the full model would stop on the clock, not on its limit
+    if deadline - time.perf_counter() > 0.05:
+        full = _solve_ortools(problem, params, scale, orders, deadline)
+        if full.found:
+            found.append(full)
+    if not found:
+        return _EngineResult([], found=False)
+    return min(found, key=lambda r: _result_units(problem, scale, r))
+
+
+def _drop_unprofitable(
+    problem: RoutingProblem, scale: _Scale, result: _EngineResult, deadline: float
+) -> _EngineResult:
+    """Keep-or-outsource polish on the engine's routes (never makes the objective worse).
+
+    Local search moves one visit at a time, so it cannot see that a whole route (fixed cost and
+    the hours it spans) costs more than paying partners for all of its orders, nor that a few
+    far stops do. Per route, on the scheduler's clock: drop at once every optional stop whose
+    removal saves more than its outsource price, keep the change if the route plus the new
+    penalties is cheaper (up to three rounds), then drop the whole route if its optional orders'
+    prices are below its cost.
+    """
+    p = problem
+    sched = _Scheduler(p)
+    optional = p.outsource_cost >= 0
+    routes: list[_RawRoute] = []
+    for raw in result.routes:
+        seq = list(raw.orders)
+        v = raw.vehicle
+        if time.perf_counter() > deadline or not bool(optional[seq].any()):
+            routes.append(raw)
+            continue
+        tm = sched.schedule(v, seq)
+        if tm is None:
+            routes.append(raw)
+            continue
+        units = _route_units(p, scale, v, seq, tm)[0]
+        for _ in range(3):
+            drop: list[int] = []
+            for k, o in enumerate(seq):
+                if not optional[o] or len(seq) == 1:
+                    continue
+                rest = _without(seq, k)
+                tm_rest = sched.schedule(v, rest)
+                if tm_rest is None:
+                    continue
+                if units - _route_units(p, scale, v, rest, tm_rest)[0] > scale.penalty[o]:
+                    drop.append(o)
+            if not drop or len(drop) == len(seq):
+                break
+            keep = [o for o in seq if o not in set(drop)]
+            tm_keep = sched.schedule(v, keep)
+            if tm_keep is None:
+                break
+            keep_units = _route_units(p, scale, v, keep, tm_keep)[0]
+            if keep_units + sum(scale.penalty[o] for o in drop) >= units:
+                break
+            seq, units = keep, keep_units
+        seq, units = _trim_ends(p, scale, sched, v, seq, units, optional)
+        if bool(optional[seq].all()) and sum(scale.penalty[o] for o in seq) < units:
+            continue  # the whole route costs more than its orders' partner prices
+        routes.append(raw if seq == raw.orders else _RawRoute(v, seq, None))
+    return _EngineResult(routes, result.found, result.proved_optimal)
+
+
+def _trim_ends(
+    p: RoutingProblem,
+    scale: _Scale,
+    sched: _Scheduler,
+    v: int,
+    seq: list[int],
+    units: int,
+    optional: npt.NDArray[np.bool_],
+) -> tuple[list[int], int]:
+    """Best cut of optional stops off the start and the end of a route (shortens its span)."""
+
+    def cost(a: int, b: int) -> int | None:
+        rest = seq[a : len(seq) - b]
+        tm = sched.schedule(v, rest)
+        if tm is None:
+            return None
+        cut = seq[:a] + seq[len(seq) - b :]
+        return _route_units(p, scale, v, rest, tm)[0] + sum(scale.penalty[o] for o in cut)
+
+    def best_cut(head: bool) -> int:
+        best_k, best_total = 0, units
+        for k in range(1, len(seq)):
+            o = seq[k - 1] if head else seq[len(seq) - k]
+            if not optional[o]:
+                break
+            total = cost(k, 0) if head else cost(0, k)
+            if total is not None and total < best_total:
+                best_k, best_total = k, total
+        return best_k
+
+    a, b = best_cut(True), best_cut(False)
+    if a + b >= len(seq) or (a == 0 and b == 0):
+        a, b = (a, 0) if a else (0, b)
+    if a + b == 0 or a + b >= len(seq):
+        return seq, units
+    total = cost(a, b)
+    if total is None or total >= units:
+        return seq, units
+    rest = seq[a : len(seq) - b]
+    tm = sched.schedule(v, rest)
+    assert tm is not None
+    return rest, _route_units(p, scale, v, rest, tm)[0]
 
 
 def _assemble(
@@ -1270,7 +1472,9 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
     t_begin = time.perf_counter()
     # Leave time to re-time routes and price marginal costs (about 0.15 s at 1,000 orders).
     margin = min(0.2 * params.time_limit_s, 0.02 + 0.0002 * problem.num_orders)
-    deadline = t_begin + params.time_limit_s - margin
+    # ... and to polish keep-or-outsource (about 0.1 s at 500 orders).
+    polish_s = min(0.1 * params.time_limit_s, 0.0003 * problem.num_orders) if params.polish else 0
+    deadline = t_begin + params.time_limit_s - margin - polish_s
     engine = select_engine(problem, params.engine)
     scale = _scale(problem)
     orders, unservable = _servable_orders(problem)
@@ -1285,7 +1489,9 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
             result = _solve_ortools(problem, params, scale, orders, time.perf_counter() + remaining)
             engine = "pyvrp+ortools"
     else:
-        result = _solve_ortools(problem, params, scale, orders, deadline)
+        result = _solve_ortools_staged(problem, params, scale, orders, deadline)
+    if result.found and params.polish:
+        result = _drop_unprofitable(problem, scale, result, deadline + polish_s)
     return _assemble(problem, scale, result, engine, unservable, t_begin)
 
 
@@ -1364,6 +1570,8 @@ def check_plan(problem: RoutingProblem, plan: RoutingPlan) -> list[str]:
             late = max(0, s.start_s - wins[-1][1])
             if not inside and not (soft and late > 0):
                 errs.append(f"order {o}: start {s.start_s} outside its windows {wins}")
+            if soft and p.max_lateness_s > 0 and late > p.max_lateness_s:
+                errs.append(f"order {o}: {late} s late > max_lateness_s {p.max_lateness_s}")
             if s.lateness_s != (late if soft else 0):
                 errs.append(f"order {o}: lateness_s {s.lateness_s}, expected {late}")
             late_total += late if soft else 0

@@ -1,0 +1,572 @@
+"""The own fleet in the decision: snapshot + eligibility + prices -> routes -> per-order answers.
+
+Stage ``route(snapshot, eligibility, prices, scores, orders, params) -> FleetPlan``.
+
+Problem (:func:`build_problem`)
+    Orders: every order in ``orders`` whose own-fleet pair is possible (eligible and priced).
+    Each gets the skills its requirements need (``domain.capabilities_for``) plus one synthetic
+    skill per (own carrier, origin site): a van only delivers what was loaded at its depot, for
+    the own-fleet carrier that scored best for the order. Windows are the order's windows
+    (a deadline is the window [now, deadline]), sorted and merged, clipped to now; the cold
+    chain ride limit is ``eligibility.max_ride_s``; service time = base + per extra parcel +
+    per requirement (:class:`FleetParams`). Lateness: ``options.lateness_cents_per_min``
+    (rounded to whole cents) per minute after the last window, so windows are soft when it is
+    positive, up to :attr:`FleetParams.max_lateness_s` late.
+    Vans: their shifts, starting no earlier than ``now`` + the own carrier's lead time;
+    capacity in grams, millilitres and stops; skills; breaks; maximum route duration; fixed,
+    per-km and per-hour cost.
+    Travel: haversine x ``options.circuity`` at one speed for the whole fleet (the slowest van's
+    unless :attr:`FleetParams.speed_kmh` is set), rounded up to the second and the metre.
+    Keep or outsource: ``mode="keep_or_outsource"`` lets the router drop an order at the score
+    of its best partner candidate, in cents (score / cost weight), so the router itself decides
+    which orders the vans keep; orders without any partner candidate are mandatory (dropped
+    only if no van can serve them). ``mode="vans_first"`` makes every order cost far more to
+    drop than any route change: the vans keep all they can, partners get the leftovers.
+Answers (:class:`FleetPlan`)
+    Per snapshot order: van, ETA (the start of service at the door; waiting for a window
+    happens before it), promise window (ETA +/- the buffer of its service level, inside the
+    window it is delivered in), marginal cost (what removing the stop saves on its route,
+    fixed cost included for a single-stop route; never below zero), and CO2e (its route's
+    distance x the carrier's g/km, shared equally by the route's stops).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Literal
+
+import numpy as np
+
+from solver.domain import CarrierKind, Requirement, ServiceLevel, bit, capabilities_for
+from solver.routing import (
+    EngineName,
+    Route,
+    RoutingParams,
+    RoutingPlan,
+    RoutingProblem,
+    solve,
+)
+
+if TYPE_CHECKING:
+    from solver.eligibility import Eligibility
+    from solver.pricing import PriceTable
+    from solver.snapshot import Snapshot
+
+Mode = Literal["keep_or_outsource", "vans_first"]
+
+_EARTH_RADIUS_M: Final = 6_371_000.0
+#: First synthetic skill bit for (own carrier, origin site) groups; capabilities use bits 1-8.
+_GROUP_BIT0: Final = 16
+_MAX_GROUPS: Final = 64 - _GROUP_BIT0
+#: Drop price in vans-first mode: far above any route change, so vans keep all they can.
+_VANS_FIRST_DROP_CENTS: Final = 1_000_000
+
+_DEFAULT_SERVICE_REQUIREMENT_S: Final = (
+    (Requirement.AGE_VERIFICATION, 120),
+    (Requirement.ID_CHECK, 120),
+    (Requirement.COLD_CHAIN, 60),
+    (Requirement.TWO_PERSON, 300),
+    (Requirement.SIGNATURE_POD, 30),
+    (Requirement.PHOTO_POD, 15),
+    (Requirement.HAZMAT_CERT, 120),
+)
+_DEFAULT_PROMISE_BUFFER_S: Final = (
+    (ServiceLevel.SAME_DAY, 1800),
+    (ServiceLevel.SCHEDULED_WINDOW, 900),
+    (ServiceLevel.NEXT_DAY, 3600),
+    (ServiceLevel.STANDARD, 3600),
+    (ServiceLevel.GREEN, 2700),
+    (ServiceLevel.BULKY, 3600),
+    (ServiceLevel.REGULATED, 1800),
+    (ServiceLevel.REPLENISHMENT, 3600),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetParams:
+    """Estimates the contract leaves open; defaults are the service's.
+
+    Attributes
+    ----------
+    speed_kmh
+        One driving speed for all vans; ``None`` = the slowest own-fleet van's ``speed_kmh``.
+    service_base_s, service_per_extra_parcel_s
+        Time at the door for one parcel, and for each further parcel.
+    service_requirement_s
+        Extra time at the door per requirement (age check, two-person carry, ...).
+    promise_buffer_s
+        Half-width of the promise around the ETA, per service level.
+    default_promise_buffer_s
+        For service levels not listed.
+    max_lateness_s
+        With soft windows (lateness cost > 0): latest service start after the last window end.
+    max_offered, offered_per_stop
+        The router sees at most ``min(max_offered, offered_per_stop x the vans' stops)`` orders:
+        those without a partner first, then by how much cheaper the van estimate is than the
+        best partner (a big day keeps its routing model small; the rest go to partners).
+    """
+
+    speed_kmh: float | None = None
+    service_base_s: int = 120
+    service_per_extra_parcel_s: int = 30
+    service_requirement_s: tuple[tuple[Requirement, int], ...] = _DEFAULT_SERVICE_REQUIREMENT_S
+    promise_buffer_s: tuple[tuple[ServiceLevel, int], ...] = _DEFAULT_PROMISE_BUFFER_S
+    default_promise_buffer_s: int = 1800
+    max_lateness_s: int = 1800
+    max_offered: int = 2000
+    offered_per_stop: int = 3
+
+    def __post_init__(self) -> None:
+        if self.speed_kmh is not None and not self.speed_kmh > 0:
+            raise ValueError("Expected speed_kmh > 0 or None")
+        if self.service_base_s < 0 or self.service_per_extra_parcel_s < 0:
+            raise ValueError("Expected service_base_s >= 0 and service_per_extra_parcel_s >= 0")
+        if any(s < 0 for _, s in self.service_requirement_s):
+            raise ValueError("Expected service_requirement_s values >= 0")
+        if any(s < 0 for _, s in self.promise_buffer_s) or self.default_promise_buffer_s < 0:
+            raise ValueError("Expected promise buffers >= 0")
+        if self.max_lateness_s < 0:
+            raise ValueError("Expected max_lateness_s >= 0")
+        if self.max_offered < 1 or self.offered_per_stop < 1:
+            raise ValueError("Expected max_offered >= 1 and offered_per_stop >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class FleetProblem:
+    """A routing problem plus the maps back to the snapshot.
+
+    ``order_idx[k]`` is the snapshot row of routing order ``k``; ``vehicle_idx[v]`` the fleet row
+    of routing vehicle ``v``; routing times are seconds after ``origin_ts``.
+    """
+
+    problem: RoutingProblem | None  # None: no order or no usable van
+    order_idx: np.ndarray  # int64[n]
+    carrier_idx: np.ndarray  # int64[n] own carrier of each routing order
+    vehicle_idx: np.ndarray  # int64[v]
+    origin_ts: int
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPlan:
+    """Routes of the own fleet and, per snapshot order (length N), what they mean for it.
+
+    ``offered[i]``: the router could take order i; ``kept[i]``: a van serves it. Arrays hold -1
+    where an order is not kept.
+    """
+
+    fleet_problem: FleetProblem
+    plan: RoutingPlan | None
+    offered: np.ndarray  # bool[N]
+    kept: np.ndarray  # bool[N]
+    carrier_idx: np.ndarray  # int64[N]
+    vehicle_idx: np.ndarray  # int64[N]
+    eta_ts: np.ndarray  # int64[N]
+    promise_start_ts: np.ndarray  # int64[N]
+    promise_end_ts: np.ndarray  # int64[N]
+    marginal_cents: np.ndarray  # int64[N]
+    co2e_g: np.ndarray  # float64[N]
+    stop_of: dict[int, tuple[int, int]] = field(repr=False)  # order -> (route k, stop j)
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """Routes in routing indices (see :meth:`vehicle_of` and :meth:`order_of`)."""
+        return self.plan.routes if self.plan is not None else ()
+
+    def vehicle_of(self, route: Route) -> int:
+        """Fleet row of a route's van."""
+        return int(self.fleet_problem.vehicle_idx[route.vehicle_idx])
+
+    def order_of(self, routing_order: int) -> int:
+        """Snapshot row of a routing order."""
+        return int(self.fleet_problem.order_idx[routing_order])
+
+    @property
+    def route_cost_cents(self) -> int:
+        """Sum of the route costs."""
+        return sum(r.cost for r in self.routes)
+
+    def ts(self, routing_s: int) -> int:
+        """Routing clock to UTC epoch seconds."""
+        return self.fleet_problem.origin_ts + int(routing_s)
+
+    @property
+    def status(self) -> str:
+        """The router's status, ``"SKIPPED"`` when there was nothing to route."""
+        return self.plan.status if self.plan is not None else "SKIPPED"
+
+    @property
+    def engine(self) -> str:
+        """The engine that produced the routes ("" when nothing was routed)."""
+        return self.plan.engine if self.plan is not None else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Problem
+
+
+def _haversine_m(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    p1, p2 = np.radians(lat1)[:, None], np.radians(lat2)[None, :]
+    dphi = p2 - p1
+    dlam = np.radians(lon2)[None, :] - np.radians(lon1)[:, None]
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
+    out: np.ndarray = 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return out
+
+
+def own_carriers(snapshot: Snapshot) -> np.ndarray:
+    """bool[C]: the own-fleet carriers."""
+    mask: np.ndarray = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
+    return mask
+
+
+def best_partner(scores: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per order its best partner column (-1 = none) and that score (inf = none)."""
+    partner = np.where(own[None, :], np.inf, scores)
+    if partner.shape[1] == 0:
+        n = partner.shape[0]
+        return np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
+    col = np.argmin(partner, axis=1)
+    best = partner[np.arange(partner.shape[0]), col]
+    return np.where(np.isfinite(best), col, -1).astype(np.int64), best
+
+
+def service_time_s(snapshot: Snapshot, eligibility: Eligibility, params: FleetParams) -> np.ndarray:
+    """int64[N]: time at the door from parcel count and requirements."""
+    parcels = np.maximum(snapshot.orders.parcel_count.astype(np.int64), 1)
+    out = params.service_base_s + params.service_per_extra_parcel_s * (parcels - 1)
+    req = eligibility.requirement_bits.astype(np.int64)
+    for requirement, extra in params.service_requirement_s:
+        out = out + np.where((req & bit(requirement)) != 0, extra, 0)
+    return np.asarray(out, dtype=np.int64)
+
+
+def _windows(snapshot: Snapshot, i: int, origin_ts: int, horizon: int) -> list[tuple[int, int]]:
+    """Sorted, merged windows of order i on the routing clock from 0, up to the first one that
+    opens after ``horizon`` (kept so that lateness never runs into the gap before it)."""
+    o = snapshot.orders
+    a, b = int(o.window_offsets[i]), int(o.window_offsets[i + 1])
+    raw = sorted(
+        (int(s) - origin_ts, int(e) - origin_ts)
+        for s, e in zip(o.window_start_ts[a:b], o.window_end_ts[a:b], strict=True)
+    )
+    merged: list[tuple[int, int]] = []
+    for s, e in raw:
+        if e < 0 or e < s:
+            continue
+        if s > horizon:  # keep the first window after every shift: no lateness across the gap
+            if merged:
+                merged.append((s, e))
+            break
+        s = max(s, 0)
+        if merged and s <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def build_problem(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    orders: np.ndarray,
+    mode: Mode = "keep_or_outsource",
+    params: FleetParams | None = None,
+) -> FleetProblem:
+    """The routing problem for the own fleet over the candidate ``orders``.
+
+    Parameters
+    ----------
+    snapshot, eligibility, prices
+        The request, its eligibility and its price table.
+    scores
+        float64[N, C] objective per pair (``assign.score``), inf where impossible.
+    orders
+        bool[N]: orders that may ride on a van (e.g. all, or the greedy's own-fleet orders).
+    mode
+        ``"keep_or_outsource"`` (drop at the best partner's score) or ``"vans_first"``.
+    params
+        Service-time, speed and promise estimates.
+
+    Returns
+    -------
+    FleetProblem
+        ``problem`` is None when no order or no van is left to route.
+
+    Raises
+    ------
+    ValueError
+        If ``scores`` or ``orders`` have the wrong shape.
+    """
+    params = params or FleetParams()
+    n, n_carriers = snapshot.orders.count, snapshot.carriers.count
+    if scores.shape != (n, n_carriers):
+        raise ValueError(f"Expected scores of shape {(n, n_carriers)}, got {scores.shape}")
+    if orders.shape != (n,):
+        raise ValueError(f"Expected orders of shape ({n},), got {orders.shape}")
+    fleet, sites, o = snapshot.fleet, snapshot.sites, snapshot.orders
+    origin_ts = int(snapshot.now_ts)
+    own = own_carriers(snapshot)
+    empty = np.zeros(0, dtype=np.int64)
+
+    # Own carrier per order: the best-scoring possible own pair.
+    own_scores = np.where(own[None, :], scores, np.inf)
+    own_possible = np.isfinite(own_scores) & (prices.reason == 0) & (eligibility.reason == 0)
+    own_scores = np.where(own_possible, own_scores, np.inf)
+    own_col = np.argmin(own_scores, axis=1) if n_carriers else np.zeros(n, dtype=np.int64)
+    candidate = orders & (own_possible.any(axis=1) if n_carriers else np.zeros(n, dtype=bool))
+
+    # Vans: start no earlier than now + lead time; drop vans with no time left.
+    lead = snapshot.carriers.lead_time_s[fleet.carrier_idx] if fleet.count else empty
+    start_ts = np.maximum(fleet.shift_start_ts, origin_ts + lead)
+    usable = (fleet.shift_end_ts > start_ts) & own[fleet.carrier_idx]
+    vans = np.flatnonzero(usable).astype(np.int64)
+    groups: dict[tuple[int, int], int] = {}
+    for v in vans.tolist():
+        key = (int(fleet.carrier_idx[v]), int(fleet.start_site_idx[v]))
+        if key not in groups and len(groups) < _MAX_GROUPS:
+            groups[key] = _GROUP_BIT0 + len(groups)
+
+    horizon = int(fleet.shift_end_ts[vans].max()) - origin_ts if vans.size else 0
+    stops = int(np.where(fleet.capacity_stops[vans] > 0, fleet.capacity_stops[vans], 100).sum())
+    limit = min(params.max_offered, params.offered_per_stop * max(stops, 1))
+    if int(candidate.sum()) > limit:
+        _, partner_score = best_partner(scores, own)
+        finite = np.isfinite(partner_score)
+        advantage = np.full(n, -np.inf)
+        advantage[finite] = own_scores.min(axis=1)[finite] - partner_score[finite]
+        ranked = np.flatnonzero(candidate)[np.argsort(advantage[candidate], kind="stable")]
+        candidate = np.zeros(n, dtype=bool)
+        candidate[ranked[:limit]] = True
+    rows: list[int] = []
+    order_windows: list[list[tuple[int, int]]] = []
+    order_group: list[int] = []
+    for i in np.flatnonzero(candidate).tolist():
+        key = (int(own_col[i]), int(o.origin_site_idx[i]))
+        wins = _windows(snapshot, i, origin_ts, horizon)
+        if key not in groups or not wins:
+            continue
+        rows.append(i)
+        order_windows.append(wins)
+        order_group.append(groups[key])
+    idx = np.asarray(rows, dtype=np.int64)
+    if not rows or not vans.size:
+        return FleetProblem(None, idx, own_col[idx].astype(np.int64), vans, origin_ts, mode)
+
+    # Locations: the vans' depot sites, then one per order.
+    depot_sites = sorted({*fleet.start_site_idx[vans].tolist(), *fleet.end_site_idx[vans].tolist()})
+    site_loc = {s: k for k, s in enumerate(depot_sites)}
+    lat = np.concatenate([sites.lat[depot_sites], o.lat[idx]])
+    lon = np.concatenate([sites.lon[depot_sites], o.lon[idx]])
+    metres = _haversine_m(lat, lon, lat, lon) * snapshot.options.circuity
+    np.fill_diagonal(metres, 0.0)
+    speed = params.speed_kmh or float(np.min(fleet.speed_kmh[vans]))
+    distance_m = np.ceil(metres).astype(np.int64)
+    travel_s = np.ceil(metres / (speed / 3.6)).astype(np.int64)
+
+    # Vehicles
+    n_veh = vans.size
+    shift_start = (start_ts[vans] - origin_ts).astype(np.int64)
+    shift_end = (fleet.shift_end_ts[vans] - origin_ts).astype(np.int64)
+    skills = fleet.skill_bits[vans].astype(np.uint64).copy()
+    for k, v in enumerate(vans.tolist()):
+        key = (int(fleet.carrier_idx[v]), int(fleet.start_site_idx[v]))
+        if key in groups:
+            skills[k] |= np.uint64(1 << groups[key])
+    stops_cap = np.where(fleet.capacity_stops[vans] > 0, fleet.capacity_stops[vans], len(rows))
+    capacity = np.column_stack(
+        [
+            np.floor(fleet.capacity_kg[vans] * 1000).astype(np.int64),
+            np.floor(fleet.capacity_l[vans] * 1000).astype(np.int64),
+            stops_cap.astype(np.int64),
+        ]
+    )
+    brk_start = np.full(n_veh, -1, dtype=np.int64)
+    brk_end = np.full(n_veh, -1, dtype=np.int64)
+    brk_dur = np.zeros(n_veh, dtype=np.int64)
+    for k, v in enumerate(vans.tolist()):
+        bs, be, bd = int(fleet.break_start_ts[v]), int(fleet.break_end_ts[v]), int(fleet.break_s[v])
+        if bs < 0 or bd <= 0:
+            continue
+        bs, be = max(bs - origin_ts, 0), be - origin_ts
+        if be - bs >= bd:
+            brk_start[k], brk_end[k], brk_dur[k] = bs, be, bd
+
+    # Orders
+    offsets = np.cumsum([0] + [len(w) for w in order_windows]).astype(np.int64)
+    w_start = np.array([s for w in order_windows for s, _ in w], dtype=np.int64)
+    w_end = np.array([e for w in order_windows for _, e in w], dtype=np.int64)
+    demand = np.column_stack(
+        [
+            np.ceil(o.weight_kg[idx] * 1000).astype(np.int64),
+            np.ceil(o.volume_l[idx] * 1000).astype(np.int64),
+            np.ones(len(rows), dtype=np.int64),
+        ]
+    )
+    required = np.array(
+        [capabilities_for(int(eligibility.requirement_bits[i])) for i in rows], dtype=np.uint64
+    )
+    required |= np.array([1 << g for g in order_group], dtype=np.uint64)
+    ride = eligibility.max_ride_s[idx].astype(np.int64)
+    ride = np.where(ride > 0, ride, 0).astype(np.int64)
+    if mode == "vans_first":
+        outsource = np.full(len(rows), _VANS_FIRST_DROP_CENTS, dtype=np.int64)
+    else:
+        _, partner_score = best_partner(scores[idx], own)
+        weight = snapshot.options.cost_weight
+        cents = partner_score / weight if weight > 0 else partner_score
+        outsource = np.where(np.isfinite(cents), np.rint(np.maximum(cents, 0)), -1)
+        outsource = outsource.astype(np.int64)
+    problem = RoutingProblem(
+        travel_s=travel_s,
+        distance_m=distance_m,
+        vehicle_start_loc=np.array(
+            [site_loc[int(s)] for s in fleet.start_site_idx[vans]], dtype=np.int64
+        ),
+        vehicle_end_loc=np.array(
+            [site_loc[int(s)] for s in fleet.end_site_idx[vans]], dtype=np.int64
+        ),
+        shift_start_s=shift_start,
+        shift_end_s=shift_end,
+        vehicle_capacity=capacity,
+        vehicle_skills=skills,
+        fixed_cost=fleet.fixed_cost_cents[vans].astype(np.int64),
+        cost_per_km=fleet.cost_per_km_cents[vans].astype(np.int64),
+        cost_per_hour=fleet.cost_per_hour_cents[vans].astype(np.int64),
+        max_duration_s=np.maximum(fleet.max_duration_s[vans], 0).astype(np.int64),
+        break_start_s=brk_start,
+        break_end_s=brk_end,
+        break_duration_s=brk_dur,
+        order_loc=np.arange(len(depot_sites), len(depot_sites) + len(rows), dtype=np.int64),
+        order_demand=demand,
+        service_s=service_time_s(snapshot, eligibility, params)[idx],
+        window_offsets=offsets,
+        window_start_s=w_start,
+        window_end_s=w_end,
+        required_skills=required,
+        max_ride_s=ride,
+        outsource_cost=outsource,
+        lateness_cost_per_min=max(0, round(snapshot.options.lateness_cents_per_min)),
+        max_lateness_s=params.max_lateness_s,
+    )
+    return FleetProblem(problem, idx, own_col[idx].astype(np.int64), vans, origin_ts, mode)
+
+
+# --------------------------------------------------------------------------------------------
+# Solve and read back
+
+
+def route(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    orders: np.ndarray,
+    *,
+    time_limit_s: float,
+    mode: Mode = "keep_or_outsource",
+    solution_limit: int = 0,
+    engine: EngineName = "auto",
+    params: FleetParams | None = None,
+) -> FleetPlan:
+    """Route the own fleet over ``orders`` and read the plan back per snapshot order.
+
+    Parameters
+    ----------
+    snapshot, eligibility, prices, scores, orders, mode, params
+        As for :func:`build_problem`.
+    time_limit_s
+        Wall-clock budget of the routing call.
+    solution_limit
+        ``> 0``: stop deterministically after that many solutions (see ``RoutingParams``).
+    engine
+        Routing engine; ``"auto"`` picks by the features the problem uses.
+
+    Returns
+    -------
+    FleetPlan
+        Routes and per-order van, ETA, promise, marginal cost and CO2e.
+
+    Raises
+    ------
+    ValueError
+        If shapes are wrong or the time limit is not positive.
+    """
+    params = params or FleetParams()
+    fp = build_problem(snapshot, eligibility, prices, scores, orders, mode, params)
+    plan = None
+    if fp.problem is not None:
+        routing = RoutingParams(
+            time_limit_s=time_limit_s,
+            seed=max(snapshot.options.seed, 0),
+            solution_limit=solution_limit,
+            engine=engine,
+        )
+        plan = solve(fp.problem, routing)
+    return _read_back(snapshot, eligibility, fp, plan, params)
+
+
+def _read_back(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    fp: FleetProblem,
+    plan: RoutingPlan | None,
+    params: FleetParams,
+) -> FleetPlan:
+    n = snapshot.orders.count
+    offered = np.zeros(n, dtype=bool)
+    offered[fp.order_idx] = fp.problem is not None
+    kept = np.zeros(n, dtype=bool)
+    carrier = np.full(n, -1, dtype=np.int64)
+    vehicle = np.full(n, -1, dtype=np.int64)
+    eta = np.full(n, -1, dtype=np.int64)
+    p_start = np.full(n, -1, dtype=np.int64)
+    p_end = np.full(n, -1, dtype=np.int64)
+    marginal = np.full(n, -1, dtype=np.int64)
+    co2e = np.zeros(n, dtype=np.float64)
+    stop_of: dict[int, tuple[int, int]] = {}
+    buffers: dict[int, int] = {int(k): v for k, v in params.promise_buffer_s}
+    default_buf = params.default_promise_buffer_s
+    if plan is not None and fp.problem is not None:
+        prob = fp.problem
+        g_per_km = snapshot.carriers.emissions_g_per_km
+        for k, r in enumerate(plan.routes):
+            v = int(fp.vehicle_idx[r.vehicle_idx])
+            route_g = r.distance_m / 1000.0 * float(g_per_km[int(snapshot.fleet.carrier_idx[v])])
+            for j, stop in enumerate(r.stops):
+                ro = stop.order_idx
+                i = int(fp.order_idx[ro])
+                kept[i] = True
+                stop_of[i] = (k, j)
+                carrier[i] = int(snapshot.fleet.carrier_idx[v])
+                vehicle[i] = v
+                at = stop.start_s
+                eta[i] = fp.origin_ts + at
+                buf = buffers.get(int(eligibility.service_level[i]), default_buf)
+                lo, hi = at - buf, at + buf
+                a, b = int(prob.window_offsets[ro]), int(prob.window_offsets[ro + 1])
+                for ws, we in zip(prob.window_start_s[a:b], prob.window_end_s[a:b], strict=True):
+                    if ws <= at <= we:
+                        lo, hi = max(lo, int(ws)), min(hi, int(we))
+                        break
+                p_start[i], p_end[i] = fp.origin_ts + lo, fp.origin_ts + hi
+                marginal[i] = max(0, int(plan.marginal_cost[ro]))
+                co2e[i] = route_g / len(r.stops)
+    return FleetPlan(
+        fleet_problem=fp,
+        plan=plan,
+        offered=offered,
+        kept=kept,
+        carrier_idx=carrier,
+        vehicle_idx=vehicle,
+        eta_ts=eta,
+        promise_start_ts=p_start,
+        promise_end_ts=p_end,
+        marginal_cents=marginal,
+        co2e_g=co2e,
+        stop_of=stop_of,
+    )

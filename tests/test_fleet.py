@@ -1,0 +1,131 @@
+"""solver.fleet and the routing stage of solver.decide on small generated days."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from samples.generate import generate_day
+from service import convert
+from solver import assign, fleet, pricing
+from solver.checks import BuiltinPolicy
+from solver.decide import decide
+from solver.domain import capabilities_for
+from solver.fleet import FleetParams
+from solver.routing import check_plan
+
+if TYPE_CHECKING:
+    from solver.snapshot import Snapshot
+
+
+def _snapshot(seed: int, orders: int, vehicles: int, budget_s: float = 3.0) -> Snapshot:
+    request = generate_day(seed=seed, orders=orders, vehicles=vehicles)
+    request.options.time_budget.FromMilliseconds(int(budget_s * 1000))
+    request.options.seed = 1
+    return convert.to_snapshot(request)
+
+
+@pytest.fixture(scope="module")
+def day() -> tuple[Snapshot, object, object, np.ndarray]:
+    """A 60-order, 3-van generated day with its eligibility, prices and scores."""
+    snapshot = _snapshot(4, 60, 3)
+    eligibility = BuiltinPolicy().evaluate(snapshot)
+    prices = pricing.price(snapshot, eligibility)
+    return snapshot, eligibility, prices, assign.score(snapshot, prices)
+
+
+def test_params_check_themselves() -> None:
+    """Bad estimates are refused when the params are built."""
+    with pytest.raises(ValueError, match="speed_kmh"):
+        FleetParams(speed_kmh=0)
+    with pytest.raises(ValueError, match="max_lateness_s"):
+        FleetParams(max_lateness_s=-1)
+
+
+def test_problem_keeps_skills_sites_and_windows(day: tuple) -> None:  # type: ignore[type-arg]
+    """Each routed order needs its capabilities and a van loaded at its origin site."""
+    snapshot, eligibility, prices, scores = day
+    fp = fleet.build_problem(
+        snapshot, eligibility, prices, scores, np.ones(snapshot.orders.count, dtype=bool)
+    )
+    p = fp.problem
+    assert p is not None
+    for k, i in enumerate(fp.order_idx.tolist()):
+        req = int(p.required_skills[k])
+        caps = capabilities_for(int(eligibility.requirement_bits[i]))
+        assert req & caps == caps
+        vans = [v for v in range(p.num_vehicles) if int(p.vehicle_skills[v]) & req == req]
+        origin = int(snapshot.orders.origin_site_idx[i])
+        for v in vans:
+            assert int(snapshot.fleet.start_site_idx[int(fp.vehicle_idx[v])]) == origin
+        a, b = int(p.window_offsets[k]), int(p.window_offsets[k + 1])
+        assert b > a and np.all(p.window_end_s[a:b] >= p.window_start_s[a:b])
+
+
+def test_route_plan_is_feasible_and_answers_each_kept_order(day: tuple) -> None:  # type: ignore[type-arg]
+    """The plan passes the independent checker; kept orders get ETA inside their promise."""
+    snapshot, eligibility, prices, scores = day
+    everyone = np.ones(snapshot.orders.count, dtype=bool)
+    plan = fleet.route(
+        snapshot, eligibility, prices, scores, everyone, time_limit_s=5.0, solution_limit=10
+    )
+    assert plan.plan is not None and plan.fleet_problem.problem is not None
+    errors = check_plan(plan.fleet_problem.problem, plan.plan)
+    assert [e for e in errors if "mandatory" not in e] == []
+    kept = np.flatnonzero(plan.kept)
+    assert kept.size > 0
+    assert np.all(plan.promise_start_ts[kept] <= plan.eta_ts[kept])
+    assert np.all(plan.eta_ts[kept] <= plan.promise_end_ts[kept])
+    assert np.all(plan.marginal_cents[kept] >= 0)
+    assert sorted(plan.stop_of) == kept.tolist()
+
+
+def test_vans_first_keeps_at_least_as_many(day: tuple) -> None:  # type: ignore[type-arg]
+    """Vans first never keeps fewer orders than keep-or-outsource."""
+    snapshot, eligibility, prices, scores = day
+    everyone = np.ones(snapshot.orders.count, dtype=bool)
+    joint = fleet.route(
+        snapshot, eligibility, prices, scores, everyone, time_limit_s=5.0, solution_limit=10
+    )
+    first = fleet.route(
+        snapshot,
+        eligibility,
+        prices,
+        scores,
+        everyone,
+        time_limit_s=5.0,
+        solution_limit=10,
+        mode="vans_first",
+    )
+    assert int(first.kept.sum()) >= int(joint.kept.sum())
+
+
+def test_decide_puts_each_own_fleet_order_on_exactly_one_stop() -> None:
+    """Own-fleet assignments and route stops are the same set; vans come from the plan."""
+    snapshot = _snapshot(6, 50, 2)
+    outcome = decide(snapshot, BuiltinPolicy())
+    plan = outcome.fleet
+    assert plan is not None
+    own = fleet.own_carriers(snapshot)
+    carrier = outcome.assignment.carrier_idx
+    on_vans = np.flatnonzero((carrier >= 0) & own[np.maximum(carrier, 0)])
+    stops = sorted(plan.order_of(s.order_idx) for r in plan.routes for s in r.stops)
+    assert stops == on_vans.tolist()
+    assert np.array_equal(outcome.assignment.vehicle_idx[on_vans], plan.vehicle_idx[on_vans])
+    assert "routing" in dict(outcome.stage_ms)
+
+
+def test_big_day_offers_a_bounded_model() -> None:
+    """A big day offers the router at most offered_per_stop x the vans' stops."""
+    snapshot = _snapshot(2, 3000, 4)
+    eligibility = BuiltinPolicy().evaluate(snapshot)
+    prices = pricing.price(snapshot, eligibility)
+    scores = assign.score(snapshot, prices)
+    params = FleetParams()
+    fp = fleet.build_problem(
+        snapshot, eligibility, prices, scores, np.ones(snapshot.orders.count, dtype=bool)
+    )
+    stops = int(snapshot.fleet.capacity_stops.sum())
+    assert fp.order_idx.size <= params.offered_per_stop * stops
