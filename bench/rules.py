@@ -216,6 +216,10 @@ def main() -> int:
         if fraction in (0.2, 1.0) and not args.quick:
             per_order_ms, _ = _time(lambda s=snapshot: compiled.evaluate(s, per_order=True), 1)
         target = TARGET_MS.get(fraction)
+
+        def ratio(other: float | None, base: float = dedup_ms) -> float | None:
+            return None if other is None else round(other / base, 2)
+
         runs.append(
             {
                 "distinct_fraction": fraction,
@@ -238,6 +242,12 @@ def main() -> int:
                     "no_dedup": 1000 * plain_ms / n,
                     "per_order": None if per_order_ms is None else 1000 * per_order_ms / n,
                 },
+                # measured in this run, on this handle: how many times slower than dedup
+                "ratio_to_dedup": {
+                    "dedup_no_snap": ratio(nosnap_ms),
+                    "no_dedup": ratio(plain_ms),
+                    "per_order": ratio(per_order_ms),
+                },
                 "target_ms": target,
                 "meets_target": None if target is None or n != 10_000 else dedup_ms <= target,
             }
@@ -257,17 +267,22 @@ def main() -> int:
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(
         f"rules {compiled.version}: {n} orders x {runs[0]['carriers']} carriers, "
-        f"best of {repeat} (ms; us/order)"
+        f"best of {repeat}: ms (us/order) xN = times the dedup time, same run"
     )
     print(
         f"{'distinct':>8} {'classes':>8} {'raw cls':>8} {'pairs':>7} {'dedup':>14} "
-        f"{'no snap':>14} {'no dedup':>14} {'per order':>15} target"
+        f"{'no snap':>20} {'no dedup':>21} {'per order':>21} target"
     )
     for r in runs:
-        ms, us = r["ms"], r["us_per_order"]
+        ms, us, x = r["ms"], r["us_per_order"], r["ratio_to_dedup"]
 
-        def cell(key: str, ms: dict[str, Any] = ms, us: dict[str, Any] = us) -> str:
-            return "-" if ms[key] is None else f"{ms[key]:7.1f} ({us[key]:4.1f})"
+        def cell(
+            key: str, ms: dict[str, Any] = ms, us: dict[str, Any] = us, x: dict[str, Any] = x
+        ) -> str:
+            if ms[key] is None:
+                return "-"
+            times = f" x{x[key]:<5.1f}" if key in x else ""
+            return f"{ms[key]:7.1f} ({us[key]:5.1f}){times}"
 
         verdict = (
             ""
@@ -277,8 +292,8 @@ def main() -> int:
         print(
             f"{r['distinct_fraction']:>8.2f} {r['order_classes']:>8} "
             f"{r['order_classes_without_snapping']:>8} {r['pair_facts']:>7} "
-            f"{cell('dedup'):>14} {cell('dedup_no_snap'):>14} {cell('no_dedup'):>14} "
-            f"{cell('per_order'):>15} {verdict}"
+            f"{cell('dedup'):>14} {cell('dedup_no_snap'):>20} {cell('no_dedup'):>21} "
+            f"{cell('per_order'):>21} {verdict}"
         )
     print(
         f"median dedup us/order: {statistics.median(r['us_per_order']['dedup'] for r in runs):.1f}"
