@@ -145,7 +145,9 @@ def _rules_validate(args: argparse.Namespace) -> int:
                 print(f"  {violation.field}: {violation.description}", file=sys.stderr)
             return 2
     render_validation(answer, sys.stdout)
-    return 0 if answer.valid else 1
+    # Without DIR the question is "is the server healthy?": a rejected reload is a problem too.
+    rejected = args.dir is None and bool(answer.reload_issues)
+    return 0 if answer.valid and not rejected else 1
 
 
 def _issue_line(issue: pb.RuleIssue) -> str:
@@ -173,7 +175,7 @@ def render_validation(answer: pb.ValidateRulesResponse, out: TextIO) -> None:
         )
     write(f"server serving {answer.serving_version}\n")
     if answer.reload_issues:
-        write(f"server kept it: its last reload was rejected ({len(answer.reload_issues)}):\n")
+        write("its last reload was rejected, so it keeps serving that version:\n")
         for issue in answer.reload_issues:
             write(f"  {_issue_line(issue)}\n")
 

@@ -131,10 +131,13 @@ def did_you_mean(word: str, choices: Any) -> str:
 
 
 def content_version(files: Mapping[str, str]) -> str:
-    """sha256 over the sorted (name, content) pairs, first 12 hex: the rules version."""
+    """sha256 over the (file name, content) pairs sorted by name, first 12 hex: the rules
+    version. Only the file name counts, not its directory (`rules/tables/eligibility.yaml` and
+    `eligibility.yaml` hash alike), so the same files give the same version wherever they are
+    deployed and when sent to ValidateRules."""
     digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode())
+    for base, name in sorted((name.rsplit("/", 1)[-1], name) for name in files):
+        digest.update(base.encode())
         digest.update(b"\0")
         digest.update(files[name].encode())
         digest.update(b"\0")

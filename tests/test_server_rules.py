@@ -123,13 +123,16 @@ def test_sample_day_with_rules_is_decided_sensibly(
 ) -> None:
     """All 500 orders answered; the rules assign about as many as the built-in checks (within
     1% of the orders), and every unassigned order has reasons and why-nots."""
-    response = client.decide(sample_request)
-    assert len(response.decisions) + len(response.unassigned) == len(sample_request.orders)
-    builtin = Worker(None, Limits()).decide(sample_request.SerializeToString(), None)
+    request = pb.DecideRequest()
+    request.CopyFrom(sample_request)
+    request.options.policy = pb.ASSIGNMENT_POLICY_GREEDY  # no solver time limit in the compare
+    response = client.decide(request)
+    assert len(response.decisions) + len(response.unassigned) == len(request.orders)
+    builtin = Worker(None, Limits()).decide(request.SerializeToString(), None)
     assert builtin.code == "OK"
     reference = pb.DecideResponse.FromString(builtin.payload)
     assert reference.summary.rules_version == "builtin-1"
-    assert abs(response.summary.assigned - reference.summary.assigned) <= 5
+    assert abs(response.summary.assigned - reference.summary.assigned) <= len(request.orders) // 100
     for item in response.unassigned:
         assert item.reasons and item.message
         assert item.exclusions and all(e.source and e.message for e in item.exclusions)
