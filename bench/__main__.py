@@ -18,6 +18,7 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.decide", ()),
     ("bench.pricing", ()),
     ("bench.rules", ()),
+    ("bench.fleet", ()),
     ("bench.routing", ()),
 )
 

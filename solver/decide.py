@@ -262,6 +262,7 @@ def _routed_greedy(
         time_limit_s=_share(deadline, BASELINE_ROUTING_SHARE),
         mode="vans_first",
         solution_limit=1,
+        polish=False,
     )
     partner_scores, _ = _closed_to_vans(snapshot, scores, plan)
     partners = assign.greedy(snapshot, eligibility, prices, partner_scores)

@@ -471,6 +471,7 @@ def route(
     mode: Mode = "keep_or_outsource",
     solution_limit: int = 0,
     engine: EngineName = "auto",
+    polish: bool = True,
     params: FleetParams | None = None,
 ) -> FleetPlan:
     """Route the own fleet over ``orders`` and read the plan back per snapshot order.
@@ -485,6 +486,8 @@ def route(
         ``> 0``: stop deterministically after that many solutions (see ``RoutingParams``).
     engine
         Routing engine; ``"auto"`` picks by the features the problem uses.
+    polish
+        Drop stops and routes that cost more than their partner prices after the search.
 
     Returns
     -------
@@ -505,6 +508,7 @@ def route(
             seed=max(snapshot.options.seed, 0),
             solution_limit=solution_limit,
             engine=engine,
+            polish=polish,
         )
         plan = solve(fp.problem, routing)
     return _read_back(snapshot, eligibility, fp, plan, params)

@@ -53,6 +53,10 @@ _PER_MIN_TO_UNITS_PER_S: Final = 60_000  # (cents/min) / 60 s * 3.6e6
 _MANDATORY_FLOOR: Final = 1_000_000
 _FULL_INSERTION_MAX_NODES: Final = 500
 _FIRST_SOLUTION_NEIGHBOURS: Final = 50
+#: From this many nodes the first plan comes from LOCAL_CHEAPEST_INSERTION: on a 1,000-order
+#: generated day 2.2 s instead of 5.2 s (parallel cheapest insertion) and a 3% lower objective;
+#: on the 470-order sample parallel insertion is as fast (0.6 s) and 5% better, so it stays.
+_LOCAL_INSERTION_MIN_NODES: Final = 800
 #: From this many servable orders, problems with breaks or ride limits are first solved without
 #: them (OR-Tools' break intervals and pickup-delivery pairs slow its first solution 3-10x) and
 #: repaired on the scheduler's clock; the full model then gets the rest of the budget.
@@ -814,6 +818,8 @@ def _ortools_search_parameters(params: RoutingParams, seconds: float, num_nodes:
         ops.use_relocate_path_global_cheapest_insertion_insert_unperformed = off
         ops.use_global_cheapest_insertion_visit_types_lns = off
         ops.use_local_cheapest_insertion_visit_types_lns = off
+    if num_nodes >= _LOCAL_INSERTION_MIN_NODES:
+        sp.first_solution_strategy = enums.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     if num_nodes > _FULL_INSERTION_MAX_NODES:
         # Large days: the first insertion pass looks at the 50 nearest candidates per node
         # instead of all of them (at 1,000 orders with ride limits: 16-27 s -> ~5 s).
