@@ -29,7 +29,8 @@ def sample_request() -> orchestrator_pb2.DecideRequest:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Running]:
-    """A real server with one decision process, shared by the e2e tests."""
+    """A real server with one decision process and the bundled rules (the default settings),
+    shared by the e2e tests."""
     running = create_server(Settings(address="127.0.0.1:0", workers=1, grace_s=2.0))
     yield running
     running.stop(grace_s=2.0)
