@@ -209,6 +209,14 @@ def _price_kernel(  # type: ignore[no-untyped-def]
             if s_open_end[k] > now_ts:
                 handover = min(handover, max(now_ts, s_open_start[k]))
         site_handover[s] = handover
+    # Add-on cents of every capability set (bits 1..8) per carrier: one load per pair (a
+    # breakdown, one row with its components, adds them one by one instead).
+    addon_sum = np.zeros((0 if keep_components else n_carriers, 512), dtype=np.int64)
+    for c in range(addon_sum.shape[0]):
+        for mask in range(512):
+            for cap in range(1, 9):
+                if (mask >> cap) & 1:
+                    addon_sum[c, mask] += ci[c, addon0 + cap]
     rows = i_hi - i_lo
     dist = np.empty(rows, dtype=np.int64)
     for row in range(rows):
@@ -424,13 +432,10 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 acc = 0.0
                 lo_km = 0.0
                 nb = ci[c, CI_NB]
-                for bb in range(nb):
-                    if km <= lo_km:
-                        break
+                for bb in range(nb):  # branch-free: bands above km add exactly 0.0
                     up = cf[c, band_up0 + bb]
                     top = km if km < up else up
-                    if top > lo_km:
-                        acc += cf[c, band_rate0 + bb] * (top - lo_km)
+                    acc += cf[c, band_rate0 + bb] * max(top - lo_km, 0.0)
                     lo_km = up
                 if nb > 0 and km > lo_km:
                     acc += cf[c, band_rate0 + nb - 1] * (km - lo_km)
@@ -449,12 +454,13 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 total += fuel
                 minimum = max(ci[c, CI_MIN_CHARGE] - total, 0)
                 total += minimum
-                if caps != 0:
+                if not keep_components:
+                    total += addon_sum[c, caps & 511]
+                elif caps != 0:
                     for cap in range(1, 9):
                         if (caps >> cap) & 1:
                             total += ci[c, addon0 + cap]
-                            if keep_components:
-                                out_components[row, c, ADDON0 + cap] = ci[c, addon0 + cap]
+                            out_components[row, c, ADDON0 + cap] = ci[c, addon0 + cap]
 
             out_reason[row, c] = _OK
             out_price[row, c] = total
