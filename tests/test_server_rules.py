@@ -102,11 +102,18 @@ def _row_line(path: Path, row: str) -> int:
 # --- the shared server (bundled rules, the default) -----------------------------------------
 
 
-def test_default_settings_serve_the_bundled_rules() -> None:
+def test_default_settings_serve_the_bundled_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without LASTMILE_RULES_DIR the service runs rules/tables; `builtin` selects the checks."""
+    monkeypatch.delenv("LASTMILE_RULES_DIR", raising=False)
     assert Settings().rules_dir == BUNDLED_RULES_DIR == BUNDLED.resolve()
+    assert Settings.from_env().rules_dir == BUNDLED_RULES_DIR
     assert Settings.from_env(rules="builtin").rules_dir is None
     assert Settings.from_env(rules="some/dir").rules_dir == Path("some/dir")
+    monkeypatch.setenv("LASTMILE_RULES_DIR", "builtin")
+    assert Settings.from_env().rules_dir is None
+    assert Settings.from_env(rules="rules/tables").rules_dir == Path("rules/tables")
+    monkeypatch.setenv("LASTMILE_RULES_POLL_S", "0.5")
+    assert Settings.from_env().rules_poll_s == 0.5
 
 
 def test_response_names_the_serving_rules_version(
@@ -530,3 +537,20 @@ def test_hot_reload_under_concurrent_calls_never_mixes_versions(
     assert not failures, failures[:5]
     assert flips == 6 and calls >= 12
     assert set(seen) == {v_plain, v_edited}
+
+
+def test_validate_rules_on_a_builtin_worker() -> None:
+    """With the built-in checks ValidateRules still validates files and names builtin-1."""
+    worker = Worker(None, Limits())
+    empty = worker.validate_rules(pb.ValidateRulesRequest().SerializeToString())
+    answer = pb.ValidateRulesResponse.FromString(empty.payload)
+    assert (empty.code, answer.serving_version, answer.valid) == ("OK", "builtin-1", True)
+    files, _ = read_dir(BUNDLED)
+    request = pb.ValidateRulesRequest(
+        files=[pb.RuleFile(name=k, content=v) for k, v in sorted(files.items())]
+    )
+    answer = pb.ValidateRulesResponse.FromString(
+        worker.validate_rules(request.SerializeToString()).payload
+    )
+    assert answer.valid and answer.version == _version(BUNDLED)
+    assert answer.serving_version == "builtin-1"
