@@ -175,8 +175,33 @@ def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandl
     )
 
 
+def check_rules(settings: Settings) -> None:
+    """Before any process starts: the rules directory must validate and pass its test cases.
+
+    Raises
+    ------
+    rules.store.RulesInvalidError
+        With one `file:line: ...` line per problem; there would be nothing good to serve.
+    """
+    if settings.rules_dir is None:
+        return
+    from rules.api import test_dir
+    from rules.store import RulesInvalidError
+
+    report = test_dir(settings.rules_dir)
+    if not report.ok:
+        raise RulesInvalidError(report.lines())
+
+
 def create_server(settings: Settings) -> Running:
-    """Build, warm and start a server on settings.address (port 0 picks a free port)."""
+    """Build, warm and start a server on settings.address (port 0 picks a free port).
+
+    Raises
+    ------
+    rules.store.RulesInvalidError
+        When the rules directory does not validate or its test cases fail.
+    """
+    check_rules(settings)
     decider = Decider(settings)
     health = Health((SERVICE_NAME,))
     server = grpc.server(
@@ -231,7 +256,13 @@ def serve(settings: Settings) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    running = create_server(settings)
+    from rules.store import RulesInvalidError
+
+    try:
+        running = create_server(settings)
+    except RulesInvalidError as exc:
+        log.error("rules_invalid", directory=str(settings.rules_dir), errors=exc.lines)
+        return 1
     stop.wait()
     log.info("draining", grace_s=settings.grace_s, drain_delay_s=settings.drain_delay_s)
     # If draining hangs anyway, dump every thread's stack and exit rather than hang forever.

@@ -554,3 +554,22 @@ def test_validate_rules_on_a_builtin_worker() -> None:
     )
     assert answer.valid and answer.version == _version(BUNDLED)
     assert answer.serving_version == "builtin-1"
+
+
+def test_server_refuses_to_start_on_broken_rules(tmp_path: Path) -> None:
+    """A rules directory that does not validate stops the start with its file:line errors."""
+    from rules.store import RulesInvalidError
+
+    broken = tmp_path / "tables"
+    shutil.copytree(BUNDLED, broken)
+    path = broken / "eligibility.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("pair.zone_served:", "pair.zone_servd:"),
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesInvalidError) as caught:
+        create_server(Settings(address="127.0.0.1:0", workers=1, rules_dir=broken))
+    assert caught.value.lines == [
+        f"{tmp_path.name}/tables/eligibility.yaml:13: carrier-eligibility/zone-not-served: "
+        "unknown field 'pair.zone_servd' (did you mean 'pair.zone_served'?)"
+    ]
