@@ -497,7 +497,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="results/pricing.json")
     parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--plain-orders", type=int, default=1_000)
     parser.add_argument("--assign-orders", type=int, default=10_000)
     parser.add_argument("--slots", type=int, default=200)
