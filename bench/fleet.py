@@ -81,6 +81,7 @@ def _one_way(request: pb.DecideRequest, mode: Mode, budget_s: float) -> dict[str
         "route_cost_cents": route_cents,
         "partner_cost_cents": partner_cents,
         "total_cents": route_cents + partner_cents,
+        "cents_per_assigned": round((route_cents + partner_cents) / max(1, int(assigned.sum())), 1),
         "routing_s": round(routed_s, 2),
         "wall_s": round(wall, 2),
         "check_errors": errors[:3],
@@ -170,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:14s} joint {j['total_cents'] / 100:9.2f} EUR ({j['kept']} on "
             f"{j['routes']} vans, {j['unassigned']} unassigned) | vans first "
             f"{f['total_cents'] / 100:9.2f} EUR ({f['kept']} on {f['routes']} vans, "
-            f"{f['unassigned']} unassigned) | saving {row['saving_pct']:.2f} %",
+            f"{f['unassigned']} unassigned) | saving {row['saving_pct']:.2f} %, per assigned "
+            f"order {j['cents_per_assigned'] / 100:.2f} vs {f['cents_per_assigned'] / 100:.2f} EUR",
             flush=True,
         )
     big = first_feasible(1, 1000, 50)

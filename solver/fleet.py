@@ -32,6 +32,7 @@ Answers (:class:`FleetPlan`)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -104,6 +105,9 @@ class FleetParams:
         The router sees at most ``min(max_offered, offered_per_stop x the vans' stops)`` orders:
         those without a partner first, then by how much cheaper the van estimate is than the
         best partner (a big day keeps its routing model small; the rest go to partners).
+    budget_s_per_pair
+        Also at most ``sqrt(time_limit_s / budget_s_per_pair)`` orders, so that building the
+        L x L model (about 1 us per location pair here) leaves the search most of the budget.
     """
 
     speed_kmh: float | None = None
@@ -115,6 +119,7 @@ class FleetParams:
     max_lateness_s: int = 1800
     max_offered: int = 2000
     offered_per_stop: int = 3
+    budget_s_per_pair: float = 1e-6
 
     def __post_init__(self) -> None:
         if self.speed_kmh is not None and not self.speed_kmh > 0:
@@ -276,6 +281,7 @@ def build_problem(
     orders: np.ndarray,
     mode: Mode = "keep_or_outsource",
     params: FleetParams | None = None,
+    max_orders: int | None = None,
 ) -> FleetProblem:
     """The routing problem for the own fleet over the candidate ``orders``.
 
@@ -291,6 +297,8 @@ def build_problem(
         ``"keep_or_outsource"`` (drop at the best partner's score) or ``"vans_first"``.
     params
         Service-time, speed and promise estimates.
+    max_orders
+        Offer at most this many orders (on top of the limits in ``params``).
 
     Returns
     -------
@@ -334,6 +342,8 @@ def build_problem(
     horizon = int(fleet.shift_end_ts[vans].max()) - origin_ts if vans.size else 0
     stops = int(np.where(fleet.capacity_stops[vans] > 0, fleet.capacity_stops[vans], 100).sum())
     limit = min(params.max_offered, params.offered_per_stop * max(stops, 1))
+    if max_orders is not None:
+        limit = min(limit, max(max_orders, 0))
     if int(candidate.sum()) > limit:
         _, partner_score = best_partner(scores, own)
         finite = np.isfinite(partner_score)
@@ -500,7 +510,8 @@ def route(
         If shapes are wrong or the time limit is not positive.
     """
     params = params or FleetParams()
-    fp = build_problem(snapshot, eligibility, prices, scores, orders, mode, params)
+    max_orders = math.isqrt(int(time_limit_s / params.budget_s_per_pair))
+    fp = build_problem(snapshot, eligibility, prices, scores, orders, mode, params, max_orders)
     plan = None
     if fp.problem is not None:
         routing = RoutingParams(
