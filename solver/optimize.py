@@ -18,8 +18,9 @@ Model
     score unit (`COST_SCALE`): the optimum is exact for those integers, within half a
     hundredth of a cent per order of the float objective.
 Exact reductions before solving
-    Carriers without slots or vans never compete for capacity, so each order keeps only its
-    best such "free" pair, and only constrained pairs that beat it. Orders left without a
+    Carriers without slots or vans never compete for capacity, and neither do slots that all
+    their possible pairs fit together (by count and weight); so each order keeps only its best
+    such "free" pair, and only constrained pairs that beat it. Orders left without a
     constrained pair are decided at once.
 Solvers (OR-Tools)
     First a min-cost flow on the count-only relaxation (slots by remaining orders, the own
@@ -121,6 +122,25 @@ def _free_choice(cost: np.ndarray, free: np.ndarray, penalty: int) -> tuple[np.n
     return np.where(has, best, -1).astype(np.int64), np.where(has, best_cost, penalty)
 
 
+def _slack(snapshot: Snapshot, prices: PriceTable, possible: np.ndarray) -> np.ndarray:
+    """bool[N, C]: possible pairs in a slot that every possible pair of it fits together (by
+    count and grams). Such a slot can never overflow, so its pairs compete for nothing."""
+    sl = snapshot.slots
+    in_slot = possible & (prices.slot_idx >= 0)
+    if not in_slot.any():
+        return np.zeros(possible.shape, dtype=np.bool_)
+    rows, _ = np.nonzero(in_slot)
+    ks = prices.slot_idx[in_slot]
+    count = np.bincount(ks, minlength=sl.count)
+    grams = np.zeros(sl.count, dtype=np.int64)
+    np.add.at(grams, ks, _milli(snapshot.orders.weight_kg)[rows])
+    slack = (count <= np.maximum(sl.remaining_orders, 0)) & (
+        grams <= _milli(sl.remaining_weight_kg)
+    )
+    out: np.ndarray = in_slot & slack[np.maximum(prices.slot_idx, 0)]
+    return out
+
+
 def _reduce(
     snapshot: Snapshot,
     eligibility: Eligibility,
@@ -129,9 +149,12 @@ def _reduce(
     cost: np.ndarray,
     free_cost: np.ndarray,
     canon: np.ndarray,
+    free: np.ndarray,
 ) -> _Problem:
     own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
-    constrained = possible & ((prices.slot_idx >= 0) | own[None, :]) & (cost < free_cost[:, None])
+    constrained = (
+        possible & ((prices.slot_idx >= 0) | own[None, :]) & ~free & (cost < free_cost[:, None])
+    )
     # Carriers without slots or vans never compete: only pairs beating the free choice matter.
     sub = constrained[canon]
     r, c = np.nonzero(sub)  # row-major: canonical order, then carrier index
@@ -623,10 +646,9 @@ def solve(
     )
     penalty_int = round(penalty * COST_SCALE)
     own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
-    free_best, free_cost = _free_choice(
-        cost, possible & ~own[None, :] & (prices.slot_idx < 0), penalty_int
-    )
-    p = _reduce(snapshot, eligibility, prices, possible, cost, free_cost, canon)
+    free = possible & ~own[None, :] & ((prices.slot_idx < 0) | _slack(snapshot, prices, possible))
+    free_best, free_cost = _free_choice(cost, free, penalty_int)
+    p = _reduce(snapshot, eligibility, prices, possible, cost, free_cost, canon, free)
     carrier = free_best.copy()
     slot = np.full(n, -1, dtype=np.int64)
     status, method_used, gain_bound = SolverStatus.OPTIMAL, "trivial", 0.0

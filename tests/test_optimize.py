@@ -182,7 +182,7 @@ def test_min_cost_flow_agrees_with_mip(seed: int) -> None:
     scores = assign.score(snapshot, prices)
     a, info = optimize.solve(snapshot, eligibility, prices, scores, 5.0)
     b, info_b = optimize.solve(snapshot, eligibility, prices, scores, 5.0, method="mip")
-    assert info_b.method == "mip"
+    assert info_b.method in ("mip", "trivial")  # trivial: every slot fits all its candidates
     assert info_b.status == SolverStatus.OPTIMAL
     assert integer_objective(scores, a.carrier_idx) == integer_objective(scores, b.carrier_idx)
     if info.method == "min_cost_flow":
