@@ -15,8 +15,10 @@ Problem (:func:`build_problem`)
     Vans: their shifts, starting no earlier than ``now`` + the own carrier's lead time;
     capacity in grams, millilitres and stops; skills; breaks; maximum route duration; fixed,
     per-km and per-hour cost.
-    Travel: haversine x ``options.circuity`` at one speed for the whole fleet (the slowest van's
-    unless :attr:`FleetParams.speed_kmh` is set), rounded up to the second and the metre.
+    Travel: the request's road matrix (``snapshot.matrix``) between the places it covers
+    (durations from it too, else its distance at the fleet speed); elsewhere haversine x
+    ``options.circuity``; one speed for the whole fleet (the slowest van's unless
+    :attr:`FleetParams.speed_kmh` is set), rounded up to the second and the metre.
     Keep or outsource: ``mode="keep_or_outsource"`` lets the router drop an order at the score
     of its best partner candidate, in cents (score / cost weight), so the router itself decides
     which orders the vans keep; orders without any partner candidate are mandatory (dropped
@@ -377,6 +379,21 @@ def build_problem(
     speed = params.speed_kmh or float(np.min(fleet.speed_kmh[vans]))
     distance_m = np.ceil(metres).astype(np.int64)
     travel_s = np.ceil(metres / (speed / 3.6)).astype(np.int64)
+    matrix = snapshot.matrix
+    if matrix is not None:  # the caller's road network wherever it covers both ends
+        row = np.concatenate(
+            [np.asarray(matrix.site_row)[depot_sites], np.asarray(matrix.order_row)[idx]]
+        ).astype(np.int64)
+        known = np.flatnonzero(row >= 0)
+        sub = np.ix_(known, known)
+        road = matrix.distances_m[np.ix_(row[known], row[known])].astype(np.int64)
+        distance_m[sub] = road
+        if matrix.durations_s.shape == matrix.distances_m.shape:
+            travel_s[sub] = matrix.durations_s[np.ix_(row[known], row[known])]
+        else:
+            travel_s[sub] = np.ceil(road / (speed / 3.6)).astype(np.int64)
+        np.fill_diagonal(distance_m, 0)
+        np.fill_diagonal(travel_s, 0)
 
     # Vehicles
     n_veh = vans.size

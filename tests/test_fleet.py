@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,7 @@ from solver.decide import decide
 from solver.domain import capabilities_for
 from solver.fleet import FleetParams
 from solver.routing import check_plan
+from solver.snapshot import TravelMatrix
 
 if TYPE_CHECKING:
     from solver.snapshot import Snapshot
@@ -129,3 +131,28 @@ def test_big_day_offers_a_bounded_model() -> None:
     )
     stops = int(snapshot.fleet.capacity_stops.sum())
     assert fp.order_idx.size <= params.offered_per_stop * stops
+
+
+def test_request_matrix_replaces_haversine(day: tuple) -> None:  # type: ignore[type-arg]
+    """Where the caller's road matrix covers both ends, its distances and durations are used."""
+    snapshot, eligibility, prices, scores = day
+    sites, orders = len(snapshot.sites.ids), snapshot.orders.count
+    size = sites + orders
+    distances = np.full((size, size), 5000, dtype=np.int64)
+    durations = np.full((size, size), 600, dtype=np.int64)
+    np.fill_diagonal(distances, 0)
+    np.fill_diagonal(durations, 0)
+    matrix = TravelMatrix(
+        location_ids=(*snapshot.sites.ids, *snapshot.orders.ids),
+        distances_m=distances,
+        durations_s=durations,
+        site_row=np.arange(sites, dtype=np.int64),
+        order_row=np.arange(sites, size, dtype=np.int64),
+    )
+    with_matrix = dataclasses.replace(snapshot, matrix=matrix)
+    fp = fleet.build_problem(with_matrix, eligibility, prices, scores, np.ones(orders, dtype=bool))
+    p = fp.problem
+    assert p is not None
+    off_diagonal = ~np.eye(p.num_locations, dtype=bool)
+    assert np.all(p.distance_m[off_diagonal] == 5000)
+    assert np.all(p.travel_s[off_diagonal] == 600)
