@@ -618,6 +618,9 @@ def _parcels(rng: random.Random, tags: set[str]) -> list[_Parcel]:
     return parcels
 
 
+_CHANNELS = ("web", "app", "web")  # two thirds of consumer orders come from the web shop
+
+
 def _declared_value_cents(rng: random.Random, tags: set[str]) -> int:
     if "high_value" in tags:
         euros = rng.uniform(500.0, 2000.0)
@@ -711,6 +714,8 @@ def _add_orders(
             origin_site_id=STORE_ID if at_store else DEPOT_ID,
             tags=[tag for tag in TAG_SHARES if tag in tags],
         )
+        # b2b orders restock our stores; the rules read the channel, not the tag.
+        order.attributes["channel"] = "replenishment" if "b2b" in tags else _CHANNELS[i % 3]
         dest = order.destination
         dy_km = max(-_SCATTER_CLIP_KM, min(_SCATTER_CLIP_KM, rng.gauss(0.0, _SCATTER_KM)))
         dx_km = max(-_SCATTER_CLIP_KM, min(_SCATTER_CLIP_KM, rng.gauss(0.0, _SCATTER_KM)))
