@@ -22,8 +22,8 @@ Problem (:func:`build_problem`)
     Keep or outsource: ``mode="keep_or_outsource"`` lets the router drop an order at the score
     of its best partner candidate, in cents (score / cost weight), so the router itself decides
     which orders the vans keep; orders without any partner candidate are mandatory (dropped
-    only if no van can serve them). ``mode="vans_first"`` makes every order cost far more to
-    drop than any route change: the vans keep all they can, partners get the leftovers.
+    only if no van can serve them). ``mode="vans_first"`` makes every other order cost far more
+    to drop than any route change: the vans keep all they can, partners get the leftovers.
 Answers (:class:`FleetPlan`)
     Per snapshot order: van, ETA (the start of service at the door; waiting for a window
     happens before it), promise window (ETA +/- the buffer of its service level, inside the
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import numpy as np
 
 from solver.domain import CarrierKind, Requirement, ServiceLevel, bit, capabilities_for
+from solver.eligibility import within_hours
 from solver.routing import (
     EngineName,
     Route,
@@ -360,6 +361,7 @@ def build_problem(
     for i in np.flatnonzero(candidate).tolist():
         key = (int(own_col[i]), int(o.origin_site_idx[i]))
         wins = _windows(snapshot, i, origin_ts, horizon)
+        wins = within_hours(wins, snapshot, eligibility, i, origin_ts)  # regulated goods
         if key not in groups or not wins:
             continue
         rows.append(i)
@@ -440,14 +442,12 @@ def build_problem(
     required |= np.array([1 << g for g in order_group], dtype=np.uint64)
     ride = eligibility.max_ride_s[idx].astype(np.int64)
     ride = np.where(ride > 0, ride, 0).astype(np.int64)
+    _, partner_score = best_partner(scores[idx], own)
+    weight = snapshot.options.cost_weight
+    cents = partner_score / weight if weight > 0 else partner_score
     if mode == "vans_first":
-        outsource = np.full(len(rows), _VANS_FIRST_DROP_CENTS, dtype=np.int64)
-    else:
-        _, partner_score = best_partner(scores[idx], own)
-        weight = snapshot.options.cost_weight
-        cents = partner_score / weight if weight > 0 else partner_score
-        outsource = np.where(np.isfinite(cents), np.rint(np.maximum(cents, 0)), -1)
-        outsource = outsource.astype(np.int64)
+        cents = np.where(np.isfinite(cents), _VANS_FIRST_DROP_CENTS, np.inf)
+    outsource = np.where(np.isfinite(cents), np.rint(np.maximum(cents, 0)), -1).astype(np.int64)
     problem = RoutingProblem(
         travel_s=travel_s,
         distance_m=distance_m,
