@@ -14,8 +14,8 @@ OPTIMAL when the baseline serves at least as many orders for less (e.g. routing 
 time): the answer is never worse than the baseline it reports savings against.
 
 Budget: `options.time_budget_s` (already capped by the call's deadline) covers the whole
-decision; a share is kept back for building the response, the rest is split between routing,
-baseline routing and the partner assignment.
+decision; a share is kept back for building the response, the rest is split between the
+baseline's routing (first, a first plan on fewer orders), routing and the partner assignment.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ if TYPE_CHECKING:
     from solver.pricing import PriceTable
     from solver.snapshot import Snapshot
 
-#: Share of the budget left after eligibility and pricing that the main routing may use.
-ROUTING_SHARE = 0.7
-#: Share of what is left after routing for the baseline's (first-plan) routing.
-BASELINE_ROUTING_SHARE = 0.5
+#: Share of the budget left after the baseline's routing that the main routing may use.
+ROUTING_SHARE = 0.75
+#: Share of the budget left after pricing for the baseline's (first-plan) routing.
+BASELINE_ROUTING_SHARE = 0.3
 #: Response building, per order (explain on / off), kept back from the budget.
 RESPONSE_S_PER_ORDER = (0.0015, 0.0008)
 
@@ -93,9 +93,24 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
     watch.lap("assignment_greedy")
     own = fleet.own_carriers(snapshot)
     has_fleet = bool(own.any()) and snapshot.fleet.count > 0
+    # The routed greedy first (it serves as the baseline, as policy GREEDY's answer and as the
+    # floor of OPTIMAL's): a first plan on fewer orders, usually done well within its share.
+    baseline, baseline_plan = greedy, None
+    if options.baseline == Baseline.SINGLE_NATIONAL:
+        baseline = single_national(snapshot, eligibility, prices, scores)
+        watch.lap("baseline")
+    routed_greedy: tuple[Assignment, FleetPlan] | None = None
+    if has_fleet and (options.baseline == Baseline.GREEDY or options.policy == Policy.GREEDY):
+        routed_greedy = _routed_greedy(snapshot, eligibility, prices, scores, greedy, deadline)
+        watch.lap("baseline_routing")
+        if options.baseline == Baseline.GREEDY:
+            baseline, baseline_plan = routed_greedy
     chosen, plan = greedy, None
     out_scores = scores
-    if options.policy == Policy.OPTIMAL and has_fleet:
+    if options.policy == Policy.GREEDY and routed_greedy is not None:
+        chosen, plan = routed_greedy
+        out_scores = _route_scores(snapshot, scores, plan)
+    elif options.policy == Policy.OPTIMAL and has_fleet:
         offered = np.ones(snapshot.orders.count, dtype=bool)
         plan = fleet.route(
             snapshot,
@@ -111,36 +126,18 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
         chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
         out_scores = _route_scores(snapshot, scores, plan)
         watch.lap("assignment_optimal")
+        if routed_greedy is not None:
+            # Never answer worse than the routed greedy on the same request: when it serves as
+            # many orders for less (e.g. routing ran out of time), answer with it.
+            floor, floor_plan = routed_greedy
+            mine = (-int(chosen.assigned.sum()), total_cost_cents(prices, chosen, plan))
+            theirs = (-int(floor.assigned.sum()), total_cost_cents(prices, floor, floor_plan))
+            if theirs < mine:
+                chosen, plan = floor, floor_plan
+                out_scores = _route_scores(snapshot, scores, plan)
     elif options.policy == Policy.OPTIMAL:
         chosen = _optimal(snapshot, eligibility, prices, scores, greedy, deadline)
         watch.lap("assignment_optimal")
-    baseline, baseline_plan = greedy, None
-    if options.baseline == Baseline.SINGLE_NATIONAL:
-        baseline = single_national(snapshot, eligibility, prices, scores)
-        watch.lap("baseline")
-    elif has_fleet:
-        baseline, baseline_plan = _routed_greedy(
-            snapshot, eligibility, prices, scores, greedy, deadline
-        )
-        watch.lap("baseline_routing")
-    if options.policy == Policy.GREEDY and has_fleet:
-        if baseline_plan is None:
-            baseline_g, baseline_plan_g = _routed_greedy(
-                snapshot, eligibility, prices, scores, greedy, deadline
-            )
-            watch.lap("routing")
-        else:
-            baseline_g, baseline_plan_g = baseline, baseline_plan
-        chosen, plan = baseline_g, baseline_plan_g
-        out_scores = _route_scores(snapshot, scores, plan)
-    elif baseline_plan is not None and plan is not None:
-        # Never answer worse than the baseline computed on the same request: when the routed
-        # greedy serves as many orders for less (e.g. routing ran out of time), answer with it.
-        mine = (-int(chosen.assigned.sum()), total_cost_cents(prices, chosen, plan))
-        theirs = (-int(baseline.assigned.sum()), total_cost_cents(prices, baseline, baseline_plan))
-        if theirs < mine:
-            chosen, plan = baseline, baseline_plan
-            out_scores = _route_scores(snapshot, scores, plan)
     return Outcome(
         snapshot=snapshot,
         eligibility=eligibility,

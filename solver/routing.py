@@ -1252,7 +1252,10 @@ def _solve_ortools_staged(
     if relaxed is None or len(orders) < _RELAX_MIN_ORDERS:
         return _solve_ortools(problem, params, scale, orders, deadline)
     now = time.perf_counter()
-    first = _solve_ortools(relaxed, params, scale, orders, now + 0.7 * (deadline - now))
+    # The full model only pays off with time to build and search it (see below); with a
+    # solution limit, or under about 2 s, the relaxed plan gets the whole budget.
+    share = 0.7 if params.solution_limit == 0 and deadline - now > 2.0 else 1.0
+    first = _solve_ortools(relaxed, params, scale, orders, now + share * (deadline - now))
     found = [_repair(problem, first)] if first.found else []
     if found and params.solution_limit > 0:
         return found[0]  # repeatable: the full model would stop on the clock, not on its limit
