@@ -27,7 +27,7 @@ from rules.model import Combo
 from rules.validate import did_you_mean
 from rules.vocabulary import ELIGIBILITY, REQUIREMENTS, SERVICE_LEVEL
 from solver.domain import Requirement, ServiceLevel, bit
-from solver.eligibility import Eligibility, Note
+from solver.eligibility import DAY_S, Eligibility, Note
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -142,6 +142,11 @@ class CompiledRules:
         self.exclusion_rows = tuple(r for r in el_rows if r.effect("exclude") is not None)
         self.sources = tuple(r.source for r in self.exclusion_rows)
         self.messages = tuple(r.message for r in self.exclusion_rows)
+        self.hours_sources = tuple(
+            r.source
+            for r in ruleset.tables[REQUIREMENTS].rows
+            if r.effect("set_delivery_hours") is not None
+        )
         self._row_notes = tuple(_note(r) for r in self.plan.rows)  # by global row number
         name = f"lastmile-{self.version}-{next(_names)}"
         try:
@@ -329,12 +334,13 @@ class CompiledRules:
             if REQUIREMENTS in group.decisions:
                 info = self._info[REQUIREMENTS]
                 matched = _matrix(ids, rules_hit, classes.count, info)
-                req, ride, h_from, h_to, effective = _requirements(matched, info)
+                req, ride, h_from, h_to, h_row, effective = _requirements(matched, info)
                 inv = classes.inverse
                 outputs["requirements"] = req[inv]
                 outputs["max_ride_minutes"] = ride[inv]
                 outputs["delivery_from"] = h_from[inv]
                 outputs["delivery_to"] = h_to[inv]
+                outputs["hours_row"] = h_row[inv]
                 packed = (
                     np.packbits(effective, axis=1)
                     if effective.shape[1]
@@ -355,6 +361,7 @@ class CompiledRules:
         service_level = outputs["service_level"].astype(I64)
         requirement_bits = outputs["requirements"].astype(I64)
         ride = outputs["max_ride_minutes"]
+        h_from, h_to = outputs["delivery_from"], outputs["delivery_to"]
         eligibility = Eligibility(
             service_level=service_level,
             requirement_bits=requirement_bits,
@@ -365,8 +372,11 @@ class CompiledRules:
             notes=notes,
             max_ride_s=np.where(ride >= 0, ride * 60, -1).astype(I64),
             version=self.version,
+            delivery_from_s=np.where(h_from >= 0, h_from * 3600, 0).astype(I64),
+            delivery_to_s=np.where(h_to >= 0, h_to * 3600, DAY_S).astype(I64),
+            hours_source=np.where(h_from >= 0, outputs["hours_row"], -1).astype(I64),
+            hours_sources=self.hours_sources,
         )
-        h_from, h_to = outputs["delivery_from"], outputs["delivery_to"]
         return RuleOutcome(
             eligibility=eligibility,
             delivery_from_s=np.where(h_from >= 0, h_from * 3600, -1).astype(I64),
@@ -743,7 +753,10 @@ def _level_of(row: Row) -> int:
 
 def _requirements(
     matched: np.ndarray, info: _TableInfo
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Requirement bits, ride limit, delivery hours (from, to; -1 = none), the index of the
+    row that set the hours among the table's rows with `set_delivery_hours` (-1 = none), and
+    the effective matches."""
     n = matched.shape[0]
     if info.table.hit_policy == "first":
         effective = np.zeros_like(matched)
@@ -755,10 +768,16 @@ def _requirements(
     ride = np.full(n, -1, dtype=I64)
     h_from = np.full(n, -1, dtype=I64)
     h_to = np.full(n, -1, dtype=I64)
+    h_row = np.full(n, -1, dtype=I64)
+    hours_rows = 0
     for r, row in enumerate(info.table.rows):
         mask = effective[:, r]
+        sets_hours = row.effect("set_delivery_hours") is not None
+        hours_rows += sets_hours
         if not mask.any():
             continue
+        if sets_hours:
+            h_row[mask] = hours_rows - 1
         for effect in row.effects:
             if effect.name == "add_requirement":
                 req[mask] |= sum(bit(v) for v in effect.value)
@@ -769,7 +788,7 @@ def _requirements(
             elif effect.name == "set_delivery_hours":
                 h_from[mask] = int(effect.value[0])
                 h_to[mask] = int(effect.value[1])
-    return req, ride, h_from, h_to, effective
+    return req, ride, h_from, h_to, h_row, effective
 
 
 def _note(row: Row) -> Note:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -10,6 +11,7 @@ from lastmile.v1 import orchestrator_pb2 as pb
 from lastmile.v1 import types_pb2
 from solver import assign, pricing
 from solver.domain import Reason, Requirement, bit
+from solver.eligibility import DAY_S
 
 if TYPE_CHECKING:
     from solver.decide import Outcome
@@ -25,6 +27,8 @@ _PRICING_MESSAGES = {
     Reason.NO_SLOT: "no capacity slot in this zone and window",
     Reason.NO_VEHICLE_FITS: "no van with the skills and shift for it",
 }
+# Placement failures that an order's allowed delivery hours can cause.
+_HOURS_REASONS = frozenset({Reason.WINDOW_UNREACHABLE, Reason.NO_SLOT, Reason.CAPACITY_EXHAUSTED})
 
 
 def build(outcome: Outcome) -> pb.DecideResponse:
@@ -41,6 +45,44 @@ def build(outcome: Outcome) -> pb.DecideResponse:
     _routes(outcome, response, currency)
     _summary(outcome, response.summary, currency)
     return response
+
+
+def _clock(seconds: int) -> str:
+    """Local seconds of the day as HH:MM (86400 is 24:00)."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _hours(outcome: Outcome, i: int) -> tuple[str, str] | None:
+    """Order i's allowed delivery hours as ("08:00-22:00", source), None for the whole day."""
+    el = outcome.eligibility
+    h_from, h_to = int(el.delivery_from_s[i]), int(el.delivery_to_s[i])
+    if h_from <= 0 and h_to >= DAY_S:
+        return None
+    k = int(el.hours_source[i])
+    source = el.hours_sources[k] if k >= 0 else "eligibility:delivery_hours"
+    return f"{_clock(h_from)}-{_clock(h_to)}", source
+
+
+def _local(outcome: Outcome, ts: int) -> str:
+    """A timestamp as local "Fri 19:30" (the snapshot's UTC offset at now)."""
+    snapshot = outcome.snapshot
+    return f"{datetime.fromtimestamp(ts + snapshot.utc_offset_s, tz=UTC):%a %H:%M}"
+
+
+def _hours_note(outcome: Outcome, i: int, c: int) -> pb.Explanation | None:
+    """Regulated goods: which rule row set the allowed hours, and that ETA and promise keep
+    them."""
+    hours = _hours(outcome, i)
+    if hours is None:
+        return None
+    span, source = hours
+    promise = _pair_promise(outcome, i, c)
+    message = (
+        f"delivery allowed {span} local only: ETA {_local(outcome, _pair_eta(outcome, i, c))}, "
+        f"promise {_local(outcome, promise.start.seconds)}-"
+        f"{_local(outcome, promise.end.seconds)[4:]} local"
+    )
+    return pb.Explanation(stage="pricing", source=source, message=message)
 
 
 def _money(cents: int, currency: str) -> types_pb2.Money:
@@ -145,6 +187,7 @@ def _versus(outcome: Outcome, i: int, c: int, chosen: int, currency: str) -> str
 
 def _exclusions(outcome: Outcome, i: int) -> list[pb.Exclusion]:
     eligibility, prices, carriers = outcome.eligibility, outcome.prices, outcome.snapshot.carriers
+    hours = _hours(outcome, i)
     out = []
     for c in range(carriers.count):
         rule_reason = int(eligibility.reason[i, c])
@@ -160,11 +203,14 @@ def _exclusions(outcome: Outcome, i: int) -> list[pb.Exclusion]:
             )
         elif prices.reason[i, c]:
             reason = Reason(int(prices.reason[i, c]))
+            why = _PRICING_MESSAGES.get(reason, reason.name)
+            if hours is not None and reason in _HOURS_REASONS:
+                why += f" inside the allowed delivery hours {hours[0]} ({hours[1]})"
             out.append(
                 pb.Exclusion(
                     carrier_id=carriers.ids[c],
                     reason=_reason(reason),
-                    message=f"{carriers.names[c]}: {_PRICING_MESSAGES.get(reason, reason.name)}",
+                    message=f"{carriers.names[c]}: {why}",
                     source=f"pricing:{reason.name.lower()}",
                 )
             )
@@ -222,6 +268,9 @@ def _decision(outcome: Outcome, i: int, currency: str) -> pb.Decision:
             pb.Explanation(stage=note.stage, source=note.source, message=note.message)
             for note in outcome.eligibility.notes[i]
         )
+        hours_note = _hours_note(outcome, i, c)
+        if hours_note is not None:
+            decision.explanations.append(hours_note)
         decision.explanations.append(_assignment_note(outcome, i, c, ranked))
     return decision
 
@@ -261,6 +310,9 @@ def _unassigned(outcome: Outcome, i: int) -> pb.Unassigned:
         out.message = "no carrier may take this order"
     else:
         out.message = _PRICING_MESSAGES.get(main, main.name.lower().replace("_", " "))
+        hours = _hours(outcome, i)
+        if hours is not None and main in _HOURS_REASONS:
+            out.message += f" inside the allowed delivery hours {hours[0]} ({hours[1]})"
     return out
 
 

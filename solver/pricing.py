@@ -27,6 +27,14 @@ ETA
     hours: `PricingParams.partner_hours` (local, default 08:00-20:00) for partners without
     slots, the slot for partners with slots; none -> WINDOW_UNREACHABLE. A national carrier
     with a 20 h lead time therefore delivers tomorrow from 08:00, never at night.
+Allowed delivery hours (regulated goods)
+    `Eligibility.delivery_from_s` / `delivery_to_s`: local seconds of the day [from, to) in
+    which the order may be delivered (the rules' `set_delivery_hours`, e.g. alcohol 08-22),
+    the whole day otherwise. Every ETA search (partner, slot, van) only accepts moments inside
+    both these hours and the carrier's own delivery hours, on any day of the order's windows;
+    when no such moment exists the pair is WINDOW_UNREACHABLE (as when the carrier's and the
+    order's hours do not overlap at all). The promise of such an order is also clipped to the
+    allowed hours of the ETA's local day (see Promise).
     Own fleet: per van with the order's capabilities (`Fleet.skill_bits`) and room for its
     weight and volume, earliest = max(handover + lead time, shift start) + travel at the van's
     speed, and the ETA must be at or before the shift end; the earliest van wins. No such van
@@ -45,8 +53,9 @@ Promise
     the deadline), the promise is that window ([promise start, deadline] for deadlines). If not,
     it is [ETA - buffer, ETA + buffer] clipped to the window start, the order's last
     acceptable time and the carrier's delivery period (its slot, or that day's delivery hours),
-    so we never promise more precision than the carrier delivers. The ETA always lies in the
-    promise.
+    so we never promise more precision than the carrier delivers. An order with allowed
+    delivery hours then has its promise clipped to those hours on the ETA's local day (local
+    = UTC + `utc_offset_s` of now). The ETA always lies in the promise.
 Rate card (partners), every line rounded half up to the cent, so lines sum exactly:
     BASE; DISTANCE = sum over bands of per-km x km inside the band, km beyond the last bounded
     band at the last band's rate; WEIGHT = the flat charge of the first tier whose bound is >=
@@ -496,6 +505,8 @@ def build_inputs(
         o_caps=required_capabilities(eligibility.requirement_bits),
         o_pend=i64(o.promise_end_ts),
         o_flags=i64(flags),
+        o_hfrom=i64(eligibility.delivery_from_s),
+        o_hto=i64(eligibility.delivery_to_s),
         win_off=win_off,
         win_start=win_start,
         win_end=win_end,

@@ -101,8 +101,20 @@ def delivery_hours(snapshot: Snapshot, c: int, params: PricingParams) -> tuple[i
     return params.partner_hours[0] * 3600, params.partner_hours[1] * 3600
 
 
-def next_in_hours(t: int, utc_offset_s: int, hours: tuple[int, int]) -> int:
-    """The first moment >= t whose local time of day lies in `hours`."""
+def allowed_hours(
+    snapshot: Snapshot, eligibility: Eligibility, i: int, c: int, params: PricingParams
+) -> tuple[int, int]:
+    """The carrier's delivery hours intersected with order i's allowed hours (from >= to:
+    no moment of the day is allowed)."""
+    c_from, c_to = delivery_hours(snapshot, c, params)
+    o_from, o_to = int(eligibility.delivery_from_s[i]), int(eligibility.delivery_to_s[i])
+    return max(c_from, o_from), min(c_to, o_to)
+
+
+def next_in_hours(t: int, utc_offset_s: int, hours: tuple[int, int]) -> int | None:
+    """The first moment >= t whose local time of day lies in `hours` (None: empty hours)."""
+    if hours[0] >= hours[1]:
+        return None
     for day in range(-1, 2):
         midnight = t - (t + utc_offset_s) % DAY + day * DAY
         start, end = midnight + hours[0], midnight + hours[1]
@@ -126,12 +138,12 @@ def place(
         end = we if limit is None else min(we, limit)
         if slots is None:
             t = next_in_hours(max(earliest, ws), utc_offset_s, hours)
-            if t < end and (best is None or t < best[0]):
+            if t is not None and t < end and (best is None or t < best[0]):
                 best = (t, w, -1)
             continue
         for k, ks, ke in slots:
-            t = max(earliest, ws, ks)
-            if t < end and t < ke and (best is None or t < best[0]):
+            t = next_in_hours(max(earliest, ws, ks), utc_offset_s, hours)
+            if t is not None and t < end and t < ke and (best is None or t < best[0]):
                 best = (t, w, k)
     return best
 
@@ -142,13 +154,14 @@ def place_with_reason(
     c: int,
     earliest: int,
     limit: int | None,
-    params: PricingParams | None = None,
+    hours: tuple[int, int] = (0, DAY),
 ) -> tuple[tuple[int, int, int] | None, int]:
+    """Placement inside `hours` (see `allowed_hours`) and the reason when there is none."""
     o, sl = snapshot.orders, snapshot.slots
     wins = windows(snapshot, i)
+    offset = int(snapshot.utc_offset_s)
     if not snapshot.carriers.has_slots[c]:
-        hours = delivery_hours(snapshot, c, params or PricingParams())
-        got = place(earliest, limit, wins, None, hours, int(snapshot.utc_offset_s))
+        got = place(earliest, limit, wins, None, hours, offset)
         return got, 0 if got else int(Reason.WINDOW_UNREACHABLE)
     zone = int(o.zone_idx[i])
     ks = slot_list(snapshot, c, zone) if zone >= 0 else []
@@ -158,13 +171,13 @@ def place_with_reason(
         for k in ks
         if sl.remaining_orders[k] >= 1 and sl.remaining_weight_kg[k] >= w
     ]
-    got = place(earliest, limit, wins, roomy)
+    got = place(earliest, limit, wins, roomy, hours, offset)
     if got:
         return got, 0
-    if place(earliest, limit, wins, None) is None:
+    if place(earliest, limit, wins, None, hours, offset) is None:
         return None, int(Reason.WINDOW_UNREACHABLE)
     every = [(k, int(sl.start_ts[k]), int(sl.end_ts[k])) for k in ks]
-    if place(earliest, limit, wins, every) is None:
+    if place(earliest, limit, wins, every, hours, offset) is None:
         return None, int(Reason.NO_SLOT)
     return None, int(Reason.CAPACITY_EXHAUSTED)
 
@@ -218,12 +231,13 @@ def naive_pair(
             return base
         floor = midnight
     lead = int(cr.lead_time_s[c])
+    hours = allowed_hours(snapshot, eligibility, i, c, params)
 
     if not own:
         earliest = max(
             handover + lead + math.ceil(d * 3600.0 / speed_div(cr.speed_kmh[c], params)), floor
         )
-        got, why = place_with_reason(snapshot, i, c, earliest, None, params)
+        got, why = place_with_reason(snapshot, i, c, earliest, None, hours)
         if got is None:
             base.reason = why
             return base
@@ -243,7 +257,7 @@ def naive_pair(
             travel = math.ceil(d * 3600.0 / speed_div(fl.speed_kmh[v], params))
             results.append(
                 place_with_reason(
-                    snapshot, i, c, max(depart + travel, floor), int(fl.shift_end_ts[v]) + 1
+                    snapshot, i, c, max(depart + travel, floor), int(fl.shift_end_ts[v]) + 1, hours
                 )
             )
         if not results:
@@ -268,10 +282,13 @@ def naive_pair(
         if slot >= 0:
             ps = max(ps, int(snapshot.slots.start_ts[slot]))
             pe = min(pe, int(snapshot.slots.end_ts[slot]))
-        hours = delivery_hours(snapshot, c, params)
         if hours != (0, DAY):
             eta_day = eta - (eta + int(snapshot.utc_offset_s)) % DAY  # its local midnight
             ps, pe = max(ps, eta_day + hours[0]), min(pe, eta_day + hours[1])
+    o_from, o_to = int(eligibility.delivery_from_s[i]), int(eligibility.delivery_to_s[i])
+    if (o_from, o_to) != (0, DAY):  # regulated goods: the promise inside the allowed hours
+        eta_day = eta - (eta + int(snapshot.utc_offset_s)) % DAY
+        ps, pe = max(ps, eta_day + o_from), min(pe, eta_day + o_to)
 
     lines: dict[str, int] = {}
     if own:

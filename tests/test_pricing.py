@@ -26,6 +26,7 @@ from tests.snapshots import (
 )
 
 if TYPE_CHECKING:
+    from solver.eligibility import Eligibility
     from solver.snapshot import Snapshot
 
 MATRICES = (
@@ -759,3 +760,125 @@ def test_sample_day_national_delivers_in_daytime() -> None:
     assert len(etas) > 50
     local_h = (etas + snapshot.utc_offset_s) % 86_400 // HOUR
     assert local_h.min() >= 8 and local_h.max() < 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Allowed delivery hours of regulated goods (Eligibility.delivery_from_s / delivery_to_s)
+
+HOUR_CHOICES = ((0, 24), (8, 22), (8, 20), (20, 24), (0, 6), (10, 11), (21, 22))
+
+
+def with_hours(eligibility: Eligibility, seed: int) -> Eligibility:
+    """The eligibility with random allowed hours per order (a third unrestricted)."""
+    rng = np.random.default_rng(seed + 77)
+    n = len(eligibility.service_level)
+    picks = rng.integers(0, len(HOUR_CHOICES), n)
+    hours = np.array(HOUR_CHOICES, dtype=np.int64)[picks] * HOUR
+    return dataclasses.replace(
+        eligibility,
+        delivery_from_s=hours[:, 0],
+        delivery_to_s=hours[:, 1],
+        hours_source=np.where(picks > 0, 0, -1),
+        hours_sources=("test:hours",),
+    )
+
+
+def _assert_in_allowed_hours(snapshot: Snapshot, table: PriceTable, el: Eligibility) -> None:
+    offset = int(snapshot.utc_offset_s)
+    for i, c in np.argwhere(table.reason == 0):
+        h_from, h_to = int(el.delivery_from_s[i]), int(el.delivery_to_s[i])
+        if (h_from, h_to) == (0, 86_400):
+            continue
+        eta = int(table.eta_ts[i, c])
+        day0 = eta - (eta + offset) % 86_400
+        assert h_from <= eta - day0 < h_to, (i, c)
+        start, end = int(table.promise_start_ts[i, c]), int(table.promise_end_ts[i, c])
+        assert day0 + h_from <= start <= eta <= end <= day0 + h_to, (i, c)
+
+
+@pytest.mark.parametrize(
+    ("seed", "kwargs"),
+    [
+        (21, {}),
+        (22, {"p_slots": 0.9, "slots_per_carrier": 4}),
+        (23, {"van_types": 2, "n_vans": 9}),
+        (24, {"p_deadline": 1.0}),
+        (25, {"p_deadline": 0.0, "own_fleet": False}),
+    ],
+)
+def test_allowed_hours_equal_reference_and_hold(seed: int, kwargs: dict[str, object]) -> None:
+    """With allowed delivery hours per order the kernel still equals the reference pair for
+    pair, and every possible pair's ETA and promise lie inside the hours of the ETA's day."""
+    snapshot = random_snapshot(seed, 60, 6, **kwargs)  # type: ignore[arg-type]
+    eligibility = with_hours(random_eligibility(snapshot, seed), seed)
+    for params in (PricingParams(), ANY_HOUR):
+        table = price(snapshot, eligibility, params)
+        reference = naive_price(snapshot, eligibility, params)
+        for name in MATRICES:
+            np.testing.assert_array_equal(getattr(table, name), reference[name], err_msg=name)
+        _assert_in_allowed_hours(snapshot, table, eligibility)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), p_deadline=st.sampled_from([0.0, 0.5, 1.0]))
+def test_allowed_hours_breakdowns_and_honesty(seed: int, p_deadline: float) -> None:
+    """Allowed hours: breakdowns still sum to prices and equal the reference; ETAs and promises
+    stay inside the order's hours and the carrier's delivery period."""
+    snapshot = random_snapshot(seed, 12, 5, p_deadline=p_deadline, van_types=seed % 3)
+    eligibility = with_hours(random_eligibility(snapshot, seed), seed)
+    params = PricingParams()
+    table = price(snapshot, eligibility, params)
+    _assert_in_allowed_hours(snapshot, table, eligibility)
+    _assert_honest(snapshot, table, params)
+    for i, c in np.argwhere(table.possible):
+        lines = breakdown(snapshot, table, int(i), int(c))
+        assert sum(x.cents for x in lines) == table.price_cents[i, c]
+        ref = naive_pair(snapshot, eligibility, int(i), int(c), params)
+        assert {x.code: x.cents for x in lines if x.cents} == ref.lines
+
+
+def test_allowed_hours_make_pairs_unreachable_or_later() -> None:
+    """Restricting hours never makes a pair earlier; pairs that lose every reachable moment
+    are WINDOW_UNREACHABLE (or, with slots, find no slot inside the hours); the random days
+    reach both outcomes."""
+    later = unreachable = 0
+    for seed in range(6):
+        snapshot = random_snapshot(seed, 50, 6)
+        free = random_eligibility(snapshot, seed)
+        hours = with_hours(free, seed)
+        a, b = price(snapshot, free), price(snapshot, hours)
+        both = (a.reason == 0) & (b.reason == 0)
+        assert (b.eta_ts[both] >= a.eta_ts[both]).all()
+        later += int((b.eta_ts[both] > a.eta_ts[both]).sum())
+        lost = (a.reason == 0) & (b.reason != 0)
+        slotted = np.broadcast_to(snapshot.carriers.has_slots[None, :], lost.shape)
+        placement = (Reason.NO_SLOT, Reason.CAPACITY_EXHAUSTED)  # no slot inside the hours
+        assert (b.reason[lost & ~slotted] == Reason.WINDOW_UNREACHABLE).all()
+        assert np.isin(b.reason[lost & slotted], (Reason.WINDOW_UNREACHABLE, *placement)).all()
+        unreachable += int((b.reason[lost] == Reason.WINDOW_UNREACHABLE).sum())
+        assert ((a.reason != 0) <= (b.reason != 0)).all()
+    assert later > 0 and unreachable > 0
+
+
+def test_alcohol_hours_move_an_early_eta_and_clip_the_promise() -> None:
+    """A partner reaching the door at 06:30 local delivers alcohol at 08:00 instead, and a
+    deadline promise running to tomorrow is cut to 08:00-22:00 of the delivery day."""
+    s = one_pair_snapshot(now_local_h=5.0, deadline_local_h=40.0)
+    s = carrier(s, lead_time_s=np.array([5400]))
+    el = all_eligible(s)
+    params = ANY_HOUR
+    free = price(s, el, params)
+    assert int(free.eta_ts[0, 0]) < local(s, 8)
+    hours = dataclasses.replace(
+        el, delivery_from_s=np.array([8 * HOUR]), delivery_to_s=np.array([22 * HOUR])
+    )
+    table = price(s, hours, params)
+    assert int(table.reason[0, 0]) == 0
+    assert int(table.eta_ts[0, 0]) == local(s, 8)
+    assert local(s, 8) <= int(table.promise_start_ts[0, 0])
+    assert int(table.promise_end_ts[0, 0]) <= local(s, 22)
+    late = dataclasses.replace(
+        el, delivery_from_s=np.array([0]), delivery_to_s=np.array([4 * HOUR])
+    )
+    s_today = one_pair_snapshot(now_local_h=5.0, deadline_local_h=20.0)
+    assert int(price(s_today, late, params).reason[0, 0]) == Reason.WINDOW_UNREACHABLE

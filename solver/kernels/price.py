@@ -115,9 +115,12 @@ def _road_m(
 
 @njit(cache=True, nogil=True, inline="always")
 def _in_hours(t, utc_offset_s, h_from, h_to):  # type: ignore[no-untyped-def]
-    """The earliest moment >= t whose local time of day is in [h_from, h_to) seconds."""
+    """The earliest moment >= t whose local time of day is in [h_from, h_to) seconds; NEVER
+    when the hours are empty (h_from >= h_to)."""
     if h_from <= 0 and h_to >= DAY_S:
         return t
+    if h_from >= h_to:
+        return NEVER
     sec = (t + utc_offset_s) % DAY_S
     if sec < h_from:
         return t + (h_from - sec)
@@ -164,6 +167,8 @@ def _price_kernel(  # type: ignore[no-untyped-def]
     o_caps,
     o_pend,
     o_flags,
+    o_hfrom,
+    o_hto,
     win_off,
     win_start,
     win_end,
@@ -242,6 +247,8 @@ def _price_kernel(  # type: ignore[no-untyped-def]
         flags = o_flags[i]
         wlo = win_off[i]
         whi = win_off[i + 1]
+        oh_from = o_hfrom[i]
+        oh_to = o_hto[i]
         for c in range(n_carriers):
             out_dist[row, c] = dist_m
             out_co2e[row, c] = cf[c, CF_EMISSIONS] * km
@@ -300,8 +307,9 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                             break
                 any_fit = False
                 fail = _WINDOW_UNREACHABLE
-                h_from = ci[c, CI_HOURS_FROM]
-                h_to = ci[c, CI_HOURS_TO]
+                # The carrier's delivery hours and the order's allowed hours, both local.
+                h_from = max(ci[c, CI_HOURS_FROM], oh_from)
+                h_to = min(ci[c, CI_HOURS_TO], oh_to)
                 for v in range(v_lo, v_hi):
                     if eta <= lower:
                         break  # a van already delivers as early as any van can
@@ -350,7 +358,9 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                                     break
                                 if attempt == 0 and (ki[kk, KI_ORDERS] < 1 or kf[kk] < weight):
                                     continue
-                                t = max(a, ks)
+                                t = _in_hours(max(a, ks), utc_offset_s, h_from, h_to)
+                                if t >= b:
+                                    break  # later slots start later: no earlier moment
                                 if t < ki[kk, KI_END]:
                                     found = t
                                     fw = ww
@@ -405,12 +415,18 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 if k >= 0:
                     p_start = max(p_start, ki[k, KI_START])
                     p_end = min(p_end, ki[k, KI_END])
-                h_from = ci[c, CI_HOURS_FROM]
-                h_to = ci[c, CI_HOURS_TO]
+                h_from = max(ci[c, CI_HOURS_FROM], oh_from)
+                h_to = min(ci[c, CI_HOURS_TO], oh_to)
                 if h_from > 0 or h_to < DAY_S:
                     day0 = eta - (eta + utc_offset_s) % DAY_S
                     p_start = max(p_start, day0 + h_from)
                     p_end = min(p_end, day0 + h_to)
+            if oh_from > 0 or oh_to < DAY_S:
+                # Regulated goods: the promise too lies inside the order's allowed hours of
+                # the ETA's local day (the ETA already does).
+                day0 = eta - (eta + utc_offset_s) % DAY_S
+                p_start = max(p_start, day0 + oh_from)
+                p_end = min(p_end, day0 + oh_to)
 
             # Components as locals (registers); written out only for breakdowns.
             base = 0
@@ -493,9 +509,10 @@ class PriceInputs:
     Field order is the kernel's argument order. `mb`, `mt`, `mp`: widths of the band, tier
     and peak parts of the carrier tables. `s_*` per site, `o_*` per order, `win_*` the
     effective promise windows (half-open; a deadline d becomes [promise_start, d + 1)),
-    `ci`/`cf` one row per carrier (see the CI_/CF_ columns), `zone_sc` [Z, C], `vi`/`vf` vans
-    sorted by (carrier, shift start), `ki`/`kf` slots sorted by (carrier, zone, start) with
-    `cz_off` [C * Z + 1] delimiting each (carrier, zone).
+    `o_hfrom`/`o_hto` the order's allowed delivery hours (local seconds of the day, [0, DAY)
+    = any time), `ci`/`cf` one row per carrier (see the CI_/CF_ columns), `zone_sc` [Z, C],
+    `vi`/`vf` vans sorted by (carrier, shift start), `ki`/`kf` slots sorted by (carrier, zone,
+    start) with `cz_off` [C * Z + 1] delimiting each (carrier, zone).
     """
 
     now_ts: int
@@ -521,6 +538,8 @@ class PriceInputs:
     o_caps: np.ndarray
     o_pend: np.ndarray
     o_flags: np.ndarray
+    o_hfrom: np.ndarray
+    o_hto: np.ndarray
     win_off: np.ndarray
     win_start: np.ndarray
     win_end: np.ndarray
@@ -550,7 +569,8 @@ class PriceInputs:
             "o_lon": (_F, (n,)), "o_dist_m": (_I, (n,)), "o_zone": (_I, (n,)),
             "o_weight": (_F, (n,)),
             "o_volume": (_F, (n,)), "o_caps": (_I, (n,)), "o_pend": (_I, (n,)),
-            "o_flags": (_I, (n,)), "win_off": (_I, (n + 1,)), "win_start": (_I, None),
+            "o_flags": (_I, (n,)), "o_hfrom": (_I, (n,)), "o_hto": (_I, (n,)),
+            "win_off": (_I, (n + 1,)), "win_start": (_I, None),
             "win_end": (_I, None), "elig_reason": (_I, (n, n_carriers)),
             "ci": (_I, (n_carriers, n_ci)), "cf": (_F, (n_carriers, n_cf)),
             "peak_how": (_I, (n_carriers, 168)),
@@ -719,6 +739,7 @@ def warm_up() -> None:
         o_site=one_i, o_lat=one_f, o_lon=one_f, o_dist_m=np.full(1, -1), o_zone=one_i,
         o_weight=one_f, o_volume=one_f,
         o_caps=one_i, o_pend=np.array([DAY_S]), o_flags=one_i,
+        o_hfrom=np.array([8 * 3600]), o_hto=np.array([22 * 3600]),
         win_off=np.array([0, 1]), win_start=one_i, win_end=np.array([DAY_S]),
         elig_reason=np.zeros((1, 1), dtype=np.int64),
         ci=np.zeros((1, CI_FIXED + 1 + 9), dtype=np.int64),
