@@ -12,7 +12,7 @@ from samples.generate import generate_day
 from service import convert
 from solver import assign, fleet, pricing
 from solver.checks import BuiltinPolicy
-from solver.decide import decide
+from solver.decide import decide, total_cost_cents
 from solver.domain import capabilities_for
 from solver.fleet import FleetParams
 from solver.routing import check_plan
@@ -156,3 +156,19 @@ def test_request_matrix_replaces_haversine(day: tuple) -> None:  # type: ignore[
     off_diagonal = ~np.eye(p.num_locations, dtype=bool)
     assert np.all(p.distance_m[off_diagonal] == 5000)
     assert np.all(p.travel_s[off_diagonal] == 600)
+
+
+def test_answer_never_worse_than_the_routed_baseline() -> None:
+    """The decision serves at least as many orders as the routed greedy, or costs no more."""
+    snapshot = _snapshot(8, 80, 3)
+    outcome = decide(snapshot, BuiltinPolicy())
+    chosen = (
+        -int(outcome.assignment.assigned.sum()),
+        total_cost_cents(outcome.prices, outcome.assignment, outcome.fleet),
+    )
+    baseline = (
+        -int(outcome.baseline.assigned.sum()),
+        total_cost_cents(outcome.prices, outcome.baseline, outcome.baseline_fleet),
+    )
+    assert outcome.baseline_fleet is not None
+    assert chosen <= baseline

@@ -365,3 +365,46 @@ def test_invalid_problem_raises(overrides: dict[str, Any], message: str) -> None
     """Malformed arrays are rejected when the problem is built, naming the field."""
     with pytest.raises(ValueError, match=message):
         make_problem(RING[:5], **overrides)
+
+
+def test_lateness_cap_is_respected() -> None:
+    """Soft windows never go later than max_lateness_s after the last window end."""
+    windows = [[(0, 200)], [(0, 200)], [(0, 200)], [(0, 200)]]
+    pts = [(0.0, 0.0), (3000.0, 0.0), (3000.0, 3000.0), (0.0, 3000.0), (-3000.0, 0.0)]
+    outsource = np.full(4, 100_000, dtype=np.int64)
+    capped = make_problem(
+        pts,
+        outsource_cost=outsource,
+        lateness_cost_per_min=10,
+        max_lateness_s=400,
+        **with_windows(windows),
+    )
+    plan = solve(capped, fixed())
+    assert check_plan(capped, plan) == []
+    assert all(s.lateness_s <= 400 for r in plan.routes for s in r.stops)
+    assert plan.dropped, "some order is out of reach even 400 s late"
+
+
+def _generated(orders: int, vehicles: int, features: bool) -> RoutingProblem:
+    from bench.routing import generate_day
+
+    return generate_day(3, orders, vehicles, features=features)
+
+
+def test_polish_never_worsens_the_objective() -> None:
+    """The keep-or-outsource polish only drops stops and routes when that is cheaper."""
+    problem = _generated(120, 6, features=False)
+    plain = solve(problem, dataclasses.replace(fixed("ortools"), polish=False))
+    polished = solve(problem, fixed("ortools"))
+    assert check_plan(problem, polished) == []
+    assert polished.objective <= plain.objective
+
+
+def test_relaxed_then_repaired_plan_is_feasible() -> None:
+    """A big day with breaks and ride limits gets a plan that respects both."""
+    problem = _generated(150, 6, features=True)
+    assert {"breaks", "max_ride"} <= problem_features(problem)
+    plan = solve(problem, RoutingParams(time_limit_s=10.0, solution_limit=3))
+    assert plan.engine == "ortools"
+    assert plan.routes
+    assert check_plan(problem, plan) == []
