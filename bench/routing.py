@@ -61,6 +61,9 @@ SOLOMON = (
 GH200 = ["c1_2_1", "c2_2_1", "r1_2_1", "r2_2_1", "rc1_2_1", "rc2_2_1"]
 CLASSES = ("C1", "C2", "R1", "R2", "RC1", "RC2", "GH200")
 SOLVERS = ("ours", "vroom_x5", "ortools_gls")
+#: Also available with ``--solvers``: our OR-Tools engine forced (tuned ILS), the engine the
+#: service uses for requests with multiple windows, skills, breaks, ride limits or soft windows.
+EXTRA_SOLVERS = ("ortools_ils",)
 
 
 def instance_class(name: str) -> str:
@@ -145,14 +148,14 @@ def check_solomon(inst: SolomonInstance, routes: list[list[int]]) -> SolomonChec
 
 
 def _run_ours(
-    inst: SolomonInstance, budget: float, gls_reference: bool
+    inst: SolomonInstance, budget: float, gls_reference: bool, engine: EngineName = "auto"
 ) -> tuple[list[list[int]], str, str]:
     """Our router (engine auto), or the OR-Tools GLS reference on the same model."""
     problem = to_routing_problem(inst)
     if gls_reference:
         params = RoutingParams(time_limit_s=budget, engine="ortools", ortools_search="gls")
     else:
-        params = RoutingParams(time_limit_s=budget, seed=1)
+        params = RoutingParams(time_limit_s=budget, seed=1, engine=engine)
     plan = solve(problem, params)
     routes = [[s.order_idx + 1 for s in r.stops] for r in plan.routes]
     return routes, plan.engine, plan.status
@@ -201,6 +204,8 @@ def run_task(task: tuple[str, str, float]) -> dict[str, Any]:
         routes, engine, status = _run_ours(inst, budget, gls_reference=False)
     elif solver_name == "ortools_gls":
         routes, engine, status = _run_ours(inst, budget, gls_reference=True)
+    elif solver_name == "ortools_ils":
+        routes, engine, status = _run_ours(inst, budget, gls_reference=False, engine="ortools")
     else:
         routes, engine, status = _run_vroom(inst)
     wall = time.perf_counter() - started
@@ -452,7 +457,7 @@ def keep_or_outsource(seed: int, n_orders: int, n_vehicles: int, budget: float) 
 def summarise(records: list[dict[str, Any]], budgets: list[float]) -> dict[str, Any]:
     """Per class and solver x budget: mean / max gap, feasible counts; headline means."""
     cells: dict[str, Any] = {}
-    for solver_name in SOLVERS:
+    for solver_name in SOLVERS + EXTRA_SOLVERS:
         for budget in budgets:
             key = f"{solver_name}@{budget:g}s"
             rows = [
