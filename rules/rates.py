@@ -585,6 +585,7 @@ class RateStatus:
     last_error: tuple[str, ...]  # problems of the last rejected edit; empty after a good load
     reloads: int
     failures: int
+    last_issues: tuple[Issue, ...] = ()  # the same problems, structured (file, line, ...)
 
 
 class RateStore:
@@ -630,6 +631,7 @@ class RateStore:
         self._current = rates
         self._loaded_at = time.time()
         self._last_error: tuple[str, ...] = ()
+        self._last_issues: tuple[Issue, ...] = ()
         self._reloads = 0
         self._failures = 0
         self._thread: threading.Thread | None = None
@@ -657,6 +659,7 @@ class RateStore:
                 last_error=self._last_error,
                 reloads=self._reloads,
                 failures=self._failures,
+                last_issues=self._last_issues,
             )
 
     def _scan(self) -> tuple[tuple[str, int, int], ...]:
@@ -682,6 +685,7 @@ class RateStore:
                 with self._lock:
                     repeated = lines == self._last_error
                     self._last_error = lines
+                    self._last_issues = tuple(issues)
                     if not repeated:
                         self._failures += 1
                 if not repeated:
@@ -695,6 +699,7 @@ class RateStore:
             with self._lock:
                 changed = rates.version != self._current.version
                 self._last_error = ()
+                self._last_issues = ()
                 if changed:
                     self._current = rates
                     self._loaded_at = time.time()

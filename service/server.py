@@ -53,14 +53,14 @@ class Decider:
         started = time.perf_counter()
         s = self._settings
         if s.workers == 0:
-            self._inline = worker.Worker(s.rules_dir, s.limits, s.rules_poll_s)
+            self._inline = worker.Worker(s.rules_dir, s.limits, s.rules_poll_s, s.rates_dir)
             self._inline.warm_up()
         else:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=s.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker.init_process,
-                initargs=(s.rules_dir, s.limits, s.rules_poll_s, s.log_format),
+                initargs=(s.rules_dir, s.limits, s.rules_poll_s, s.log_format, s.rates_dir),
             )
             for future in [self._pool.submit(worker.ping) for _ in range(s.workers)]:
                 future.result()
@@ -176,17 +176,25 @@ def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandl
 
 
 def check_rules(settings: Settings) -> None:
-    """Before any process starts: the rules directory must validate and pass its test cases.
+    """Before any process starts: the rules directory must validate and pass its test cases,
+    and the rate card directory must load.
 
     Raises
     ------
     rules.store.RulesInvalidError
         With one `file:line: ...` line per problem; there would be nothing good to serve.
     """
+    from rules.store import RulesInvalidError
+
+    if settings.rates_dir is not None:
+        from rules.rates import load_rates
+
+        rates, issues = load_rates(settings.rates_dir)
+        if rates is None:
+            raise RulesInvalidError([str(i) for i in issues])
     if settings.rules_dir is None:
         return
     from rules.api import test_dir
-    from rules.store import RulesInvalidError
 
     report = test_dir(settings.rules_dir)
     if not report.ok:
@@ -246,6 +254,7 @@ def create_server(settings: Settings) -> Running:
         port=port,
         workers=settings.workers,
         rules=str(settings.rules_dir or "builtin"),
+        rates=str(settings.rates_dir or "none"),
         warm_up_s=round(warm_s, 3),
     )
     return Running(server=server, port=port, health=health, decider=decider)
@@ -261,7 +270,12 @@ def serve(settings: Settings) -> int:
     try:
         running = create_server(settings)
     except RulesInvalidError as exc:
-        log.error("rules_invalid", directory=str(settings.rules_dir), errors=exc.lines)
+        log.error(
+            "rules_invalid",
+            directory=str(settings.rules_dir),
+            rates=str(settings.rates_dir),
+            errors=exc.lines,
+        )
         return 1
     stop.wait()
     log.info("draining", grace_s=settings.grace_s, drain_delay_s=settings.drain_delay_s)

@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rules.rates import BUNDLED_RATES_DIR
 from service.validate import Limits
 
 BUILTIN_RULES = "builtin"  # LASTMILE_RULES_DIR / --rules value that selects the built-in checks
 # The rule set bundled with the package (rules/tables), found next to the `rules` package.
 BUNDLED_RULES_DIR = Path(__file__).resolve().parents[1] / "rules" / "tables"
+NO_RATES = "none"  # LASTMILE_RATES_DIR value: no rate files, only the request's rate_cards
 
 
 def rules_dir_from(text: str) -> Path | None:
@@ -21,13 +23,22 @@ def rules_dir_from(text: str) -> Path | None:
     return None if value.lower() == BUILTIN_RULES else Path(value)
 
 
+def rates_dir_from(text: str) -> Path | None:
+    """`none` (any case) = no rate files (None); anything else is a rate card directory."""
+    value = text.strip()
+    if not value:
+        raise ValueError("Expected a rate card directory or 'none'")
+    return None if value.lower() == NO_RATES else Path(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """How one server process runs. No mutable globals: everything reads this."""
 
     address: str = "127.0.0.1:50051"
     rules_dir: Path | None = BUNDLED_RULES_DIR  # None = built-in checks (solver/checks.py)
-    rules_poll_s: float = 1.0  # how often each worker looks for rule edits; 0 = never
+    rules_poll_s: float = 1.0  # how often each worker looks for rule (and rate) edits; 0 = never
+    rates_dir: Path | None = BUNDLED_RATES_DIR  # rate card files; None = the request's only
     workers: int = 2  # decision processes; 0 = decide in the server's own threads
     threads: int = 8  # gRPC handler threads
     max_concurrent_rpcs: int = 16  # beyond this, calls are refused with RESOURCE_EXHAUSTED
@@ -59,14 +70,17 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """Defaults, then LASTMILE_* environment variables, then explicit overrides.
 
-        `rules` (a str override, like LASTMILE_RULES_DIR) is a directory or `builtin`; an
-        override that is None keeps what the environment or the default says.
+        `rules` (a str override, like LASTMILE_RULES_DIR) is a directory or `builtin`;
+        `rates` (like LASTMILE_RATES_DIR) a directory or `none`; an override that is None
+        keeps what the environment or the default says.
         """
         env: dict[str, object] = {}
         if value := os.environ.get("LASTMILE_ADDRESS"):
             env["address"] = value
         if value := os.environ.get("LASTMILE_RULES_DIR"):
             env["rules_dir"] = rules_dir_from(value)
+        if value := os.environ.get("LASTMILE_RATES_DIR"):
+            env["rates_dir"] = rates_dir_from(value)
         if value := os.environ.get("LASTMILE_RULES_POLL_S"):
             env["rules_poll_s"] = float(value)
         if value := os.environ.get("LASTMILE_WORKERS"):
@@ -76,5 +90,8 @@ class Settings:
         rules = overrides.pop("rules", None)
         if isinstance(rules, str):
             env["rules_dir"] = rules_dir_from(rules)
+        rates = overrides.pop("rates", None)
+        if isinstance(rates, str):
+            env["rates_dir"] = rates_dir_from(rates)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

@@ -68,7 +68,8 @@ log = structlog.get_logger("lastmile")
 
 class Worker:
     """Holds what a decision needs across calls in one process: the rules (a hot-reloaded
-    RuleStore) or the built-in checks when `rules_dir` is None."""
+    RuleStore) or the built-in checks when `rules_dir` is None, and the rate card files (a
+    hot-reloaded RateStore; None = only the request's cards)."""
 
     def __init__(
         self,
@@ -171,7 +172,9 @@ class Worker:
 
     def validate_rules(self, request_bytes: bytes) -> Result:
         """Validate the rule files of a serialized ValidateRulesRequest and run their test
-        cases (deploys nothing); an empty request reports on the serving rules. Never raises."""
+        cases (deploys nothing); an empty request reports on the serving rules. Either way
+        `reload_issues` lists the last rejected reload of the rule files and of the rate card
+        files (`file:line` each). Never raises."""
         request = pb.ValidateRulesRequest()
         try:
             request.ParseFromString(request_bytes)
@@ -197,6 +200,8 @@ class Worker:
                 status = self.store.status()
                 answer.serving_version = status.version
                 answer.reload_issues.extend(_rule_issues(status.last_issues))
+            if self.rates is not None:  # a rejected rate card edit is a reload issue too
+                answer.reload_issues.extend(_rule_issues(self.rates.status().last_issues))
             fields += [
                 ("outcome", "ok"),
                 ("valid", answer.valid),
@@ -409,14 +414,18 @@ _worker: Worker | None = None
 
 
 def init_process(
-    rules_dir: Path | None, limits: Limits, rules_poll_s: float = 1.0, log_format: str = "console"
+    rules_dir: Path | None,
+    limits: Limits,
+    rules_poll_s: float = 1.0,
+    log_format: str = "console",
+    rates_dir: Path | None = BUNDLED_RATES_DIR,
 ) -> None:
     """Pool initializer: ignore Ctrl-C (the server drains), log like the server, build and
     warm the worker."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logs.configure(log_format)
-    _worker = Worker(rules_dir, limits, rules_poll_s)
+    _worker = Worker(rules_dir, limits, rules_poll_s, rates_dir)
     _worker.warm_up()
 
 

@@ -315,3 +315,77 @@ def test_rules_check_also_checks_the_rate_files(tmp_path: Path) -> None:
         for line in lines
     ), lines
     assert lines[-1] == "FAILED: 1 rate card problem in rules/rates"
+
+
+def test_rates_dir_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LASTMILE_RATES_DIR names the rate folder (default the bundled one; `none` = only the
+    request's cards); an explicit `rates` override wins."""
+    from service.settings import Settings
+
+    monkeypatch.delenv("LASTMILE_RATES_DIR", raising=False)
+    assert Settings.from_env().rates_dir == BUNDLED_RATES_DIR
+    monkeypatch.setenv("LASTMILE_RATES_DIR", "/srv/rates")
+    assert Settings.from_env().rates_dir == Path("/srv/rates")
+    monkeypatch.setenv("LASTMILE_RATES_DIR", "NONE")
+    assert Settings.from_env().rates_dir is None
+    assert Settings.from_env(rates="/x").rates_dir == Path("/x")
+
+
+def test_validate_rules_reports_a_rejected_rate_edit(tmp_path: Path) -> None:
+    """End to end: a server on a copy of the rate folder serves it (a request without cards is
+    priced from the files); a broken edit keeps serving the last good cards, and ValidateRules
+    with an empty request lists the rejected edit in reload_issues with file:line; a good edit
+    clears it."""
+    import time
+
+    from clients.client import Client
+    from service.server import create_server
+    from service.settings import Settings
+
+    rates_dir = tmp_path / "rates"
+    shutil.copytree(BUNDLED_RATES_DIR, rates_dir)
+    settings = Settings(
+        address="127.0.0.1:0", workers=1, grace_s=1.0, rates_dir=rates_dir, rules_poll_s=0.2
+    )
+    running = create_server(settings)
+    try:
+        with Client(f"127.0.0.1:{running.port}") as client:
+            request = _without_cards(load_request(SAMPLE))
+            before = client.decide(request, timeout_s=60)
+            assert before.decisions
+            assert not client.validate_rules().reload_issues
+            target = rates_dir / "gigdrop.yaml"
+            text = target.read_text()
+            target.write_text(text.replace("base_cents: 250", "base_cents: lots"))
+            _touch(target)
+            deadline = time.monotonic() + 30
+            answer = client.validate_rules()
+            while not answer.reload_issues and time.monotonic() < deadline:
+                time.sleep(0.2)
+                answer = client.validate_rules()
+            issues = [(i.file, i.line, i.where, i.message) for i in answer.reload_issues]
+            assert any(
+                file.endswith("gigdrop.yaml") and line == 5 and where == "rc-gigdrop/base_cents"
+                for file, line, where, _ in issues
+            ), issues
+            after = client.decide(request, timeout_s=60)  # the last good cards keep serving
+            assert _gigdrop_base_cents(after) == _gigdrop_base_cents(before) == {250}
+            target.write_text(text)
+            _touch(target)
+            deadline = time.monotonic() + 30
+            while client.validate_rules().reload_issues and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not client.validate_rules().reload_issues
+    finally:
+        running.stop(grace_s=1.0)
+
+
+def _gigdrop_base_cents(response: pb.DecideResponse) -> set[int]:
+    return {
+        line.amount.cents
+        for d in response.decisions
+        for c in d.candidates
+        if c.carrier_id == "gigdrop"
+        for line in c.price.lines
+        if line.code == "BASE"
+    }
