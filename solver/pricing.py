@@ -2,7 +2,7 @@
 
 Stage `price(snapshot, eligibility) -> PriceTable`. The numbers come from one numba kernel
 (`solver.kernels.price`); this module turns the snapshot into carrier-contiguous tables, and
-explains single prices (`breakdown`) with the kernel's own per-pair function.
+explains prices (`breakdowns`, `breakdown`) by rerunning the kernel with its components kept.
 
 Semantics (the contract in `types.proto`, plus the decisions it leaves open):
 
@@ -143,7 +143,7 @@ class PriceTable:
     """Every order x carrier pair priced; [N, C] matrices (see the module docstring).
 
     `reason[i, c] == 0` marks a possible pair. `inputs` are the kernel tables it was computed
-    from, kept so `breakdown` reruns the very same per-pair function.
+    from, kept so `breakdowns` reruns the very same kernel.
     """
 
     price_cents: np.ndarray  # int64[N, C], -1 where impossible
@@ -566,11 +566,19 @@ def _money(cents: float, currency: str) -> str:
 
 
 def _describe(
-    snapshot: Snapshot, inputs: kernel.PriceInputs, i: int, c: int, code: str, r: kernel.PairResult
+    snapshot: Snapshot,
+    inputs: kernel.PriceInputs,
+    i: int,
+    c: int,
+    code: str,
+    distance_m: int,
+    eta_ts: int,
 ) -> str:
-    """A human sentence for one line (descriptions only; the cents come from the kernel)."""
+    """A human sentence for one line (descriptions only; the cents come from the kernel).
+
+    What it reads per code is what `_line_keys` keys on: keep the two in step."""
     cur = snapshot.options.currency
-    km = r.distance_m / 1000.0
+    km = distance_m / 1000.0
     if code == "DISTANCE":
         parts, lo = [], 0.0
         bands = inputs.bands(c)
@@ -590,7 +598,7 @@ def _describe(
     if code == "ZONE":
         return f"zone {snapshot.zone_ids[int(snapshot.orders.zone_idx[i])]} surcharge"
     if code == "PEAK":
-        local = datetime.fromtimestamp(r.eta_ts + inputs.utc_offset_s, tz=UTC)
+        local = datetime.fromtimestamp(eta_ts + inputs.utc_offset_s, tz=UTC)
         return f"peak pricing for delivery {local:%a %H:%M} local time"
     if code == "FUEL":
         return f"fuel surcharge {float(inputs.cf[c, kernel.CF_FUEL_PCT]):g}%"
@@ -613,10 +621,143 @@ _FIXED_DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Breakdowns:
+    """The price lines of many possible pairs, columnar (built by `breakdowns`).
+
+    Pair p (`order_idx[p]`, `carrier_idx[p]`) owns lines `line_offsets[p]` up to
+    `line_offsets[p + 1]` of `codes`, `descriptions` and `cents`, in `COMPONENT_CODES` order;
+    they sum exactly to `price_cents[p]`.
+    """
+
+    order_idx: np.ndarray  # int64[P]
+    carrier_idx: np.ndarray  # int64[P]
+    price_cents: np.ndarray  # int64[P]
+    line_offsets: np.ndarray  # int64[P + 1]
+    codes: tuple[str, ...]  # [L]
+    descriptions: tuple[str, ...]  # [L]
+    cents: np.ndarray  # int64[L]
+
+    def lines(self, p: int) -> tuple[PriceLine, ...]:
+        """The lines of pair p as PriceLine objects."""
+        a, b = int(self.line_offsets[p]), int(self.line_offsets[p + 1])
+        return tuple(
+            PriceLine(code, description, int(cents))
+            for code, description, cents in zip(
+                self.codes[a:b], self.descriptions[a:b], self.cents[a:b].tolist(), strict=True
+            )
+        )
+
+
+_CODE_INDEX = {code: k for k, code in enumerate(COMPONENT_CODES)}
+_CODES = np.array(COMPONENT_CODES, dtype=object)
+
+
+def _line_keys(
+    snapshot: Snapshot,
+    code: str,
+    i: np.ndarray,
+    c: np.ndarray,
+    distance_m: np.ndarray,
+    eta_ts: np.ndarray,
+) -> np.ndarray:
+    """int64 per line: lines of `code` with equal keys get equal `_describe` sentences."""
+    n_carriers = snapshot.carriers.count
+    if code in ("DISTANCE", "ROUTE_KM"):
+        return np.asarray(distance_m * n_carriers + c, dtype=np.int64)
+    if code == "WEIGHT":
+        return np.asarray(i * n_carriers + c, dtype=np.int64)
+    if code == "ZONE":
+        return np.asarray(snapshot.orders.zone_idx[i], dtype=np.int64)
+    if code == "PEAK":  # weekday and minute of the local time
+        return np.asarray((eta_ts + int(snapshot.utc_offset_s)) // 60, dtype=np.int64)
+    if code in ("FUEL", "MINIMUM"):
+        return c
+    return np.zeros(len(i), dtype=np.int64)
+
+
+def breakdowns(
+    snapshot: Snapshot, table: PriceTable, order_idx: np.ndarray, carrier_idx: np.ndarray
+) -> Breakdowns:
+    """The price lines of many possible pairs at once; each pair's lines sum exactly to its
+    `table.price_cents`.
+
+    The components come from one kernel run per block of orders (`kernel.pairs_components`,
+    the very kernel that filled the table); each distinct sentence is written once.
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        The snapshot `table` was priced from (for names and currency).
+    table : PriceTable
+    order_idx, carrier_idx : np.ndarray
+        int64[P]: the pairs, in any order, repeats allowed.
+
+    Returns
+    -------
+    Breakdowns
+        Per pair: BASE first for partners, ROUTE_STOP and ROUTE_KM for the own fleet; zero
+        lines omitted.
+
+    Raises
+    ------
+    ValueError
+        If a pair is not possible (it has no price), or the index arrays do not match.
+    IndexError
+        If an index is out of range.
+    """
+    inputs = table.inputs
+    batch = kernel.pairs_components(inputs, order_idx, carrier_idx)
+    rows = np.asarray(order_idx, dtype=np.int64)
+    cols = np.asarray(carrier_idx, dtype=np.int64)
+    bad = np.flatnonzero(batch.reason != 0)
+    if bad.size:
+        p = int(bad[0])
+        raise ValueError(
+            f"Expected a possible pair, order {rows[p]} x carrier {cols[p]} has reason "
+            f"{batch.reason[p]}; check table.reason first"
+        )
+    assert np.array_equal(batch.price_cents, table.price_cents[rows, cols]), "kernel disagreement"
+    comps = batch.components
+    own = inputs.ci[cols, kernel.CI_MODE] == kernel.MODE_OWN_FLEET
+    keep = comps != 0
+    keep[own, _CODE_INDEX["ROUTE_STOP"]] = True
+    keep[own, _CODE_INDEX["ROUTE_KM"]] = True
+    keep[~own, _CODE_INDEX["BASE"]] = True
+    pair, k = np.nonzero(keep)  # by pair, then in COMPONENT_CODES order
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(keep.sum(axis=1), out=offsets[1:])
+    i, c = rows[pair], cols[pair]
+    distance_m, eta_ts = batch.distance_m[pair], batch.eta_ts[pair]
+    descriptions = np.empty(len(pair), dtype=object)
+    for code_k in np.unique(k).tolist():
+        code = COMPONENT_CODES[code_k]
+        sel = np.flatnonzero(k == code_k)
+        keys = _line_keys(snapshot, code, i[sel], c[sel], distance_m[sel], eta_ts[sel])
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        texts = np.empty(len(first), dtype=object)
+        for u, line in enumerate(sel[first].tolist()):
+            texts[u] = _describe(
+                snapshot, inputs, int(i[line]), int(c[line]), code,
+                int(distance_m[line]), int(eta_ts[line]),
+            )  # fmt: skip
+        descriptions[sel] = texts[inverse.reshape(-1)]
+    return Breakdowns(
+        order_idx=rows,
+        carrier_idx=cols,
+        price_cents=batch.price_cents,
+        line_offsets=offsets,
+        codes=tuple(_CODES[k].tolist()),
+        descriptions=tuple(descriptions.tolist()),
+        cents=comps[pair, k],
+    )
+
+
 def breakdown(
     snapshot: Snapshot, table: PriceTable, order_idx: int, carrier_idx: int
 ) -> tuple[PriceLine, ...]:
-    """The price lines of one possible pair; they sum exactly to `table.price_cents`.
+    """The price lines of one possible pair; they sum exactly to `table.price_cents`
+    (`breakdowns` for one pair; use that for many).
 
     Parameters
     ----------
@@ -637,17 +778,5 @@ def breakdown(
     IndexError
         If an index is out of range.
     """
-    r = kernel.pair_components(table.inputs, order_idx, carrier_idx)
-    if r.reason != 0:
-        raise ValueError(
-            f"Expected a possible pair, order {order_idx} x carrier {carrier_idx} has reason "
-            f"{r.reason}; check table.reason first"
-        )
-    assert r.price_cents == table.price_cents[order_idx, carrier_idx], "kernel disagreement"
-    own = table.inputs.ci[carrier_idx, kernel.CI_MODE] == kernel.MODE_OWN_FLEET
-    always = {"ROUTE_STOP", "ROUTE_KM"} if own else {"BASE"}
-    return tuple(
-        PriceLine(code, _describe(snapshot, table.inputs, order_idx, carrier_idx, code, r), int(v))
-        for code, v in zip(COMPONENT_CODES, r.components, strict=True)
-        if v != 0 or code in always
-    )
+    pair = np.array([order_idx], dtype=np.int64), np.array([carrier_idx], dtype=np.int64)
+    return breakdowns(snapshot, table, *pair).lines(0)

@@ -10,9 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from solver import pricing
 from solver.domain import CarrierKind, Reason, Requirement, bit
 from solver.kernels import price as kernel
-from solver.pricing import PriceTable, PricingParams, breakdown, build_inputs, price
+from solver.pricing import (
+    PriceTable,
+    PricingParams,
+    breakdown,
+    breakdowns,
+    build_inputs,
+    price,
+)
 from solver.snapshot import TravelMatrix
 from tests.naive_pricing import naive_pair, naive_price
 from tests.snapshots import (
@@ -882,3 +890,70 @@ def test_alcohol_hours_move_an_early_eta_and_clip_the_promise() -> None:
     )
     s_today = one_pair_snapshot(now_local_h=5.0, deadline_local_h=20.0)
     assert int(price(s_today, late, params).reason[0, 0]) == Reason.WINDOW_UNREACHABLE
+
+
+# ---------------------------------------------------------------------------------------------
+# Batched breakdowns (what the response uses) against the per-pair kernel run
+
+
+def _per_pair_lines(
+    snapshot: Snapshot, table: PriceTable, i: int, c: int
+) -> list[tuple[str, str, int]]:
+    """The breakdown as computed pair by pair: one kernel row per pair, then every line."""
+    r = kernel.pair_components(table.inputs, i, c)
+    own = table.inputs.ci[c, kernel.CI_MODE] == kernel.MODE_OWN_FLEET
+    always = {"ROUTE_STOP", "ROUTE_KM"} if own else {"BASE"}
+    return [
+        (code, pricing._describe(snapshot, table.inputs, i, c, code, r.distance_m, r.eta_ts), v)
+        for code, v in zip(pricing.COMPONENT_CODES, r.components.tolist(), strict=True)
+        if v != 0 or code in always
+    ]
+
+
+def _assert_batched_equals_per_pair(snapshot: Snapshot, table: PriceTable, seed: int) -> None:
+    pairs = np.argwhere(table.possible)
+    pairs = pairs[np.random.default_rng(seed).permutation(len(pairs))]
+    pairs = np.vstack([pairs, pairs[:7]])  # any order, repeats allowed
+    batch = breakdowns(snapshot, table, pairs[:, 0], pairs[:, 1])
+    assert len(batch.line_offsets) == len(pairs) + 1
+    for p, (i, c) in enumerate(pairs.tolist()):
+        lines = [(x.code, x.description, x.cents) for x in batch.lines(p)]
+        assert lines == _per_pair_lines(snapshot, table, i, c), (i, c)
+        assert sum(x[2] for x in lines) == table.price_cents[i, c] == batch.price_cents[p]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_batched_breakdowns_equal_per_pair(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One batched call gives every pair exactly the lines (codes, sentences, cents) of its
+    own per-pair kernel run, across kernel blocks, in any order and with repeats."""
+    monkeypatch.setattr(kernel, "BATCH_ROWS", 1 + seed * 7)
+    snapshot = random_snapshot(seed, 70, 6, van_types=seed % 3, p_slots=0.5)
+    eligibility = with_hours(random_eligibility(snapshot, seed), seed)
+    _assert_batched_equals_per_pair(snapshot, price(snapshot, eligibility), seed)
+
+
+def test_batched_breakdowns_equal_per_pair_on_the_sample_day() -> None:
+    """The bundled sample (real cards: peaks, zones, add-ons, vans): batched = per pair."""
+    from pathlib import Path
+
+    from clients.client import load_request
+    from service.convert import to_snapshot
+    from solver.checks import BuiltinPolicy
+
+    request = load_request(Path(__file__).resolve().parents[1] / "samples" / "sample_day.json")
+    snapshot = to_snapshot(request)
+    table = price(snapshot, BuiltinPolicy().evaluate(snapshot))
+    _assert_batched_equals_per_pair(snapshot, table, 5)
+
+
+def test_batched_breakdowns_edges() -> None:
+    """No pairs gives no lines; an impossible pair or a bad index is refused."""
+    snapshot = random_snapshot(3, 20)
+    table = price(snapshot, random_eligibility(snapshot, 3))
+    empty = breakdowns(snapshot, table, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    assert empty.line_offsets.tolist() == [0] and not empty.codes
+    i, c = np.argwhere(~table.possible)[0]
+    with pytest.raises(ValueError, match="Expected a possible pair"):
+        breakdowns(snapshot, table, np.array([i]), np.array([c]))
+    with pytest.raises(IndexError):
+        breakdowns(snapshot, table, np.array([20]), np.array([0]))

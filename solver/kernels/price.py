@@ -727,6 +727,82 @@ def pair_components(inputs: PriceInputs, order_idx: int, carrier_idx: int) -> Pa
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PairBatch:
+    """Many pairs computed together, with their price components; entry p is pair p."""
+
+    reason: np.ndarray  # int64[P]
+    eta_ts: np.ndarray  # int64[P]
+    promise_start_ts: np.ndarray  # int64[P]
+    promise_end_ts: np.ndarray  # int64[P]
+    slot_idx: np.ndarray  # int64[P]
+    price_cents: np.ndarray  # int64[P]
+    distance_m: np.ndarray  # int64[P]
+    components: np.ndarray  # int64[P, N_COMPONENTS]
+
+
+BATCH_ROWS = 2048  # orders per kernel call of `pairs_components` (bounds its memory)
+
+
+def pairs_components(
+    inputs: PriceInputs, order_idx: np.ndarray, carrier_idx: np.ndarray
+) -> PairBatch:
+    """Compute many pairs with the very kernel that fills the matrices, components kept.
+
+    One kernel call per block of at most `BATCH_ROWS` consecutive orders that holds a wanted
+    pair (each block trimmed to its first and last wanted order), instead of one per pair.
+
+    Parameters
+    ----------
+    inputs : PriceInputs
+    order_idx, carrier_idx : np.ndarray
+        int64[P] each: the pairs, in any order, repeats allowed.
+
+    Returns
+    -------
+    PairBatch
+
+    Raises
+    ------
+    ValueError
+        If the index arrays are not 1-d of the same length.
+    IndexError
+        If an order or carrier index is out of range.
+    """
+    rows = np.asarray(order_idx, dtype=np.int64)
+    cols = np.asarray(carrier_idx, dtype=np.int64)
+    if rows.ndim != 1 or rows.shape != cols.shape:
+        raise ValueError("Expected order_idx and carrier_idx 1-d of the same length")
+    n = inputs.o_site.shape[0]
+    n_carriers = inputs.ci.shape[0]
+    if rows.size and (
+        rows.min() < 0 or rows.max() >= n or cols.min() < 0 or cols.max() >= n_carriers
+    ):
+        raise IndexError(f"Expected 0 <= order_idx < {n} and 0 <= carrier_idx < {n_carriers}")
+    p = rows.shape[0]
+    ints = [np.empty(p, dtype=np.int64) for _ in range(7)]
+    components = np.empty((p, N_COMPONENTS), dtype=np.int64)
+    by_row = np.argsort(rows, kind="stable")
+    block_of = rows[by_row] // BATCH_ROWS
+    starts = np.flatnonzero(np.r_[True, block_of[1:] != block_of[:-1]]) if p else by_row
+    ends = np.r_[starts[1:], p][: len(starts)]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        sel = by_row[a:b]
+        lo, hi = int(rows[sel[0]]), int(rows[sel[-1]]) + 1
+        m, comps = _run(inputs, lo, hi, True)
+        r, c = rows[sel] - lo, cols[sel]
+        for out, got in zip(
+            ints,
+            (m.reason, m.eta_ts, m.promise_start_ts, m.promise_end_ts, m.slot_idx,
+             m.price_cents, m.distance_m),
+            strict=True,
+        ):  # fmt: skip
+            out[sel] = got[r, c]
+        components[sel] = comps[r, c]
+    reason, eta, p_start, p_end, slot, price, dist = ints
+    return PairBatch(reason, eta, p_start, p_end, slot, price, dist, components)
+
+
 def warm_up() -> None:
     """Compile (or load from cache) the kernel on a one-order table; call before serving."""
     i0, f0 = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
@@ -751,3 +827,4 @@ def warm_up() -> None:
     )  # fmt: skip
     price_pairs(inputs)
     pair_components(inputs, 0, 0)
+    pairs_components(inputs, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
