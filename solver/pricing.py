@@ -573,15 +573,17 @@ def _describe(
     code: str,
     distance_m: int,
     eta_ts: int,
+    bands: list[tuple[float, float]] | None = None,
 ) -> str:
-    """A human sentence for one line (descriptions only; the cents come from the kernel).
+    """A human sentence for one line (descriptions only; the cents come from the kernel);
+    `bands` are `inputs.bands(c)` when the caller has them.
 
     What it reads per code is what `_line_keys` keys on: keep the two in step."""
     cur = snapshot.options.currency
     km = distance_m / 1000.0
     if code == "DISTANCE":
         parts, lo = [], 0.0
-        bands = inputs.bands(c)
+        bands = inputs.bands(c) if bands is None else bands
         for b, (up, rate) in enumerate(bands):
             hi = km if b == len(bands) - 1 else min(km, up)
             if hi > lo:
@@ -730,6 +732,7 @@ def breakdowns(
     i, c = rows[pair], cols[pair]
     distance_m, eta_ts = batch.distance_m[pair], batch.eta_ts[pair]
     descriptions = np.empty(len(pair), dtype=object)
+    bands = [inputs.bands(carrier) for carrier in range(inputs.ci.shape[0])]
     for code_k in np.unique(k).tolist():
         code = COMPONENT_CODES[code_k]
         sel = np.flatnonzero(k == code_k)
@@ -737,9 +740,10 @@ def breakdowns(
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         texts = np.empty(len(first), dtype=object)
         for u, line in enumerate(sel[first].tolist()):
+            carrier = int(c[line])
             texts[u] = _describe(
-                snapshot, inputs, int(i[line]), int(c[line]), code,
-                int(distance_m[line]), int(eta_ts[line]),
+                snapshot, inputs, int(i[line]), carrier, code,
+                int(distance_m[line]), int(eta_ts[line]), bands[carrier],
             )  # fmt: skip
         descriptions[sel] = texts[inverse.reshape(-1)]
     return Breakdowns(

@@ -957,3 +957,34 @@ def test_batched_breakdowns_edges() -> None:
         breakdowns(snapshot, table, np.array([i]), np.array([c]))
     with pytest.raises(IndexError):
         breakdowns(snapshot, table, np.array([20]), np.array([0]))
+
+
+def test_response_prices_equal_per_pair_breakdowns() -> None:
+    """Decide on a seeded day (explain on): every decision's and candidate's price in the
+    response carries exactly the per-pair kernel breakdown of its pair (routed own-fleet
+    stops excepted: they carry their ROUTE line)."""
+    from samples.generate import generate_day
+    from service import response
+    from service.convert import to_snapshot
+    from solver.checks import BuiltinPolicy
+    from solver.decide import decide
+
+    request = generate_day(seed=5, orders=150, vehicles=3)
+    request.options.explain = True
+    snapshot = to_snapshot(request)
+    outcome = decide(snapshot, BuiltinPolicy())
+    answer = response.build(outcome)
+    carrier_of = {cid: c for c, cid in enumerate(snapshot.carriers.ids)}
+    order_of = {oid: i for i, oid in enumerate(snapshot.orders.ids)}
+    checked = 0
+    for decision in answer.decisions:
+        i = order_of[decision.order_id]
+        for item in (decision, *decision.candidates):
+            if [x.code for x in item.price.lines] == ["ROUTE"]:
+                continue
+            c = carrier_of[item.carrier_id]
+            lines = [(x.code, x.description, x.amount.cents) for x in item.price.lines]
+            assert lines == _per_pair_lines(snapshot, outcome.prices, i, c)
+            assert item.price.total.cents == outcome.prices.price_cents[i, c]
+            checked += 1
+    assert checked > 300
