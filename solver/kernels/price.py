@@ -310,6 +310,8 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 # The carrier's delivery hours and the order's allowed hours, both local.
                 h_from = max(ci[c, CI_HOURS_FROM], oh_from)
                 h_to = min(ci[c, CI_HOURS_TO], oh_to)
+                # Slots bound carriers without hours, so only an order's hours apply there.
+                slot_hours = oh_from > 0 or oh_to < DAY_S
                 for v in range(v_lo, v_hi):
                     if eta <= lower:
                         break  # a van already delivers as early as any van can
@@ -358,9 +360,11 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                                     break
                                 if attempt == 0 and (ki[kk, KI_ORDERS] < 1 or kf[kk] < weight):
                                     continue
-                                t = _in_hours(max(a, ks), utc_offset_s, h_from, h_to)
-                                if t >= b:
-                                    break  # later slots start later: no earlier moment
+                                t = max(a, ks)
+                                if slot_hours:
+                                    t = _in_hours(t, utc_offset_s, h_from, h_to)
+                                    if t >= b:
+                                        break  # later slots start later: none earlier
                                 if t < ki[kk, KI_END]:
                                     found = t
                                     fw = ww
