@@ -6,7 +6,7 @@ run and with the same routing budget, the whole own-fleet + partner decision two
 * joint (the service): the router may drop each order at its best partner's score, the orders
   it leaves go through the optimal partner assignment (``solver.decide`` does exactly this);
 * vans first: the router keeps every order it can fit (dropping costs far more than any route
-  change), partners (same optimal assignment) take the leftovers.
+  change), partners (same optimal assignment) take the leftovers, the same insertion follows.
 
 Total cost = route costs + partner prices of the assigned orders; orders nobody takes are
 counted separately (an unassigned order costs nothing here, so compare the counts too).
@@ -35,7 +35,7 @@ from samples.generate import generate_day
 from service import convert
 from solver import assign, fleet, pricing
 from solver.checks import BuiltinPolicy
-from solver.decide import _with_partners
+from solver.decide import _merge, _with_partners
 from solver.routing import check_plan
 
 if TYPE_CHECKING:
@@ -59,6 +59,14 @@ def _one_way(request: pb.DecideRequest, mode: Mode, budget_s: float) -> dict[str
     chosen = _with_partners(
         snapshot, eligibility, prices, scores, plan, time.perf_counter() + max(1.0, budget_s / 5)
     )
+    # As in solver.decide: orders no partner could take go onto the vans where they fit.
+    lost = np.flatnonzero(plan.offered & ~plan.kept & (chosen.carrier_idx < 0))
+    more = fleet.insert_orders(
+        snapshot, eligibility, plan, lost, time_limit_s=max(1.0, budget_s / 5)
+    )
+    if more is not plan:
+        plan = more
+        chosen = _merge(snapshot, scores, chosen, plan, chosen.policy, chosen.status)
     wall = time.perf_counter() - started
     assigned = chosen.carrier_idx >= 0
     partner_rows = np.flatnonzero(assigned & ~plan.kept)

@@ -124,8 +124,19 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
         )
         watch.lap("routing")
         chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
-        out_scores = _route_scores(snapshot, scores, plan)
         watch.lap("assignment_optimal")
+        # Orders left to partners that no partner could take: onto the vans after all, where
+        # they fit (cheapest insertion; the rest stay unassigned).
+        lost = np.flatnonzero(plan.offered & ~plan.kept & (chosen.carrier_idx < 0))
+        if lost.size:
+            more = fleet.insert_orders(
+                snapshot, eligibility, plan, lost, time_limit_s=_share(deadline, 0.8)
+            )
+            if more is not plan:
+                plan = more
+                chosen = _merge(snapshot, scores, chosen, plan, Policy.OPTIMAL, chosen.status)
+            watch.lap("routing_insert")
+        out_scores = _route_scores(snapshot, scores, plan)
         if routed_greedy is not None:
             # Never answer worse than the routed greedy on the same request: when it serves as
             # many orders for less (e.g. routing ran out of time), answer with it.

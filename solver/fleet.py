@@ -48,6 +48,7 @@ from solver.routing import (
     RoutingParams,
     RoutingPlan,
     RoutingProblem,
+    insert,
     solve,
 )
 
@@ -540,6 +541,31 @@ def route(
         )
         plan = solve(fp.problem, routing)
     return _read_back(snapshot, eligibility, fp, plan, params)
+
+
+def insert_orders(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    plan: FleetPlan,
+    rows: np.ndarray,
+    *,
+    time_limit_s: float,
+    params: FleetParams | None = None,
+) -> FleetPlan:
+    """Insert offered-but-dropped orders (snapshot ``rows``) at their cheapest feasible place.
+
+    For orders the router left to partners that no partner could take after all; the ones
+    that fit nowhere stay off the vans. Returns ``plan`` itself when nothing changes.
+    """
+    fp = plan.fleet_problem
+    if plan.plan is None or fp.problem is None or not rows.size:
+        return plan
+    position = {int(i): k for k, i in enumerate(fp.order_idx.tolist())}
+    routing_orders = [position[int(i)] for i in rows.tolist() if int(i) in position]
+    new = insert(fp.problem, plan.plan, routing_orders, time_limit_s)
+    if new is plan.plan:
+        return plan
+    return _read_back(snapshot, eligibility, fp, new, params or FleetParams())
 
 
 def _read_back(

@@ -1505,6 +1505,84 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
     return _assemble(problem, scale, result, engine, unservable, t_begin)
 
 
+def insert(
+    problem: RoutingProblem, plan: RoutingPlan, orders: Sequence[int], time_limit_s: float
+) -> RoutingPlan:
+    """Insert dropped orders into a plan's routes, each at its cheapest feasible place.
+
+    For orders the router left out that must be served after all (e.g. their partner turned
+    out to be full): every position of every used route is tried on the scheduler's clock,
+    with skills and capacity checked first; an order that fits nowhere stays dropped. The plan
+    is then re-timed and re-priced like any other (marginal costs included).
+
+    Parameters
+    ----------
+    problem
+        The problem ``plan`` answers.
+    plan
+        A plan from :func:`solve`.
+    orders
+        Dropped orders to insert, in this order.
+    time_limit_s
+        Stop trying further orders after this many seconds.
+
+    Returns
+    -------
+    RoutingPlan
+        The plan with the orders that fit inserted (the same plan if none fits).
+    """
+    t_begin = time.perf_counter()
+    p = problem
+    scale = _scale(p)
+    sched = _Scheduler(p)
+    routes = {r.vehicle_idx: [s.order_idx for s in r.stops] for r in plan.routes}
+    units = {
+        v: _route_units(p, scale, v, seq, tm)[0]
+        for v, seq in routes.items()
+        if (tm := sched.schedule(v, seq)) is not None
+    }
+    if len(units) < len(routes):
+        return plan  # a route only the engine could time: leave the plan as it is
+    dropped = set(plan.dropped)
+    changed = False
+    for o in orders:
+        if time.perf_counter() - t_begin > time_limit_s:
+            break
+        if o not in dropped:
+            continue
+        req = int(p.required_skills[o])
+        best: tuple[int, int, list[int]] | None = None
+        for v, seq in routes.items():
+            if v not in units or int(p.vehicle_skills[v]) & req != req:
+                continue
+            load = p.order_demand[seq].sum(axis=0) + p.order_demand[o]
+            if np.any(load > p.vehicle_capacity[v]):
+                continue
+            for k in range(len(seq) + 1):
+                cand = [*seq[:k], o, *seq[k:]]
+                tm = sched.schedule(v, cand)
+                if tm is None:
+                    continue
+                delta = _route_units(p, scale, v, cand, tm)[0] - units[v]
+                if best is None or delta < best[0]:
+                    best = (delta, v, cand)
+        if best is not None:
+            delta, v, cand = best
+            routes[v] = cand
+            units[v] += delta
+            dropped.discard(o)
+            changed = True
+    if not changed:
+        return plan
+    result = _EngineResult(
+        [_RawRoute(v, seq, None) for v, seq in routes.items()],
+        found=True,
+        proved_optimal=False,
+    )
+    assembled = _assemble(p, scale, result, plan.engine, list(plan.unservable), t_begin)
+    return replace(assembled, elapsed_s=plan.elapsed_s + assembled.elapsed_s)
+
+
 # --------------------------------------------------------------------------------------------
 # Independent checker
 

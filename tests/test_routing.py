@@ -17,6 +17,7 @@ from solver.routing import (
     RoutingPlan,
     RoutingProblem,
     check_plan,
+    insert,
     problem_features,
     select_engine,
     solve,
@@ -408,3 +409,16 @@ def test_relaxed_then_repaired_plan_is_feasible() -> None:
     assert plan.engine == "ortools"
     assert plan.routes
     assert check_plan(problem, plan) == []
+
+
+def test_insert_puts_a_dropped_order_on_a_route() -> None:
+    """insert() serves a dropped order at its cheapest feasible place and keeps the plan valid."""
+    pts = [(0.0, 0.0), (2000.0, 0.0), (2100.0, 100.0)]
+    outsource = np.array([-1, 1], dtype=np.int64)  # the second is cheaper to drop than to serve
+    problem = make_problem(pts, outsource_cost=outsource)
+    plan = solve(problem, fixed("ortools"))
+    assert plan.dropped == (1,)
+    more = insert(problem, plan, [1], time_limit_s=5.0)
+    assert more.dropped == ()
+    assert check_plan(problem, more) == []
+    assert more.objective > plan.objective - 1  # serving it costs more than its drop price
