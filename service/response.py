@@ -49,7 +49,10 @@ def build(outcome: Outcome) -> pb.DecideResponse:
         assigned = np.flatnonzero(chosen >= 0)
         ranked = _ranked(outcome, assigned)
         orders = assigned.tolist()
-        wanted = [(i, [*r, int(chosen[i])]) for i, r in zip(orders, ranked, strict=True)]
+        wanted = [
+            (i, r if chosen[i] in r else [*r, int(chosen[i])])
+            for i, r in zip(orders, ranked, strict=True)
+        ]
         pairs = _Pairs(outcome, wanted, currency)
         why = _WhyNot(outcome)
         response = pb.DecideResponse(
