@@ -1201,21 +1201,28 @@ def _relaxed(problem: RoutingProblem) -> RoutingProblem | None:
 
 
 def _repair(problem: RoutingProblem, result: _EngineResult) -> _EngineResult:
-    """Make routes of the relaxed problem feasible for the full one: drop ride-limited stops
-    (latest first) or else the last stop until the scheduler times the route."""
+    """Make routes of the relaxed problem feasible for the full one: drop one stop whose removal
+    lets the scheduler time the route (ride-limited stops first, then optional ones, latest
+    first), or else the last optional stop (else the last stop), until it does."""
     sched = _Scheduler(problem)
     ride = problem.max_ride_s
+    optional = problem.outsource_cost >= 0
     routes: list[_RawRoute] = []
     for raw in result.routes:
         v, seq = raw.vehicle, list(raw.orders)
         while seq and sched.schedule(v, seq) is None:
             fixed = None
-            for k in reversed([k for k, o in enumerate(seq) if ride[o] > 0]):
+            limited = [k for k, o in enumerate(seq) if ride[o] > 0]
+            droppable = [k for k, o in enumerate(seq) if optional[o] and ride[o] <= 0]
+            for k in [*reversed(limited), *reversed(droppable)]:
                 candidate = _without(seq, k)
                 if candidate and sched.schedule(v, candidate) is not None:
                     fixed = candidate
                     break
-            seq = fixed if fixed is not None else seq[:-1]
+            if fixed is None:
+                last = droppable[-1] if droppable else len(seq) - 1
+                fixed = _without(seq, last)
+            seq = fixed
         if seq:
             routes.append(_RawRoute(v, seq, None))
     return _EngineResult(routes, result.found)
