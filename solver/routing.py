@@ -1203,7 +1203,7 @@ def _relaxed(problem: RoutingProblem) -> RoutingProblem | None:
 def _repair(problem: RoutingProblem, result: _EngineResult) -> _EngineResult:
     """Make routes of the relaxed problem feasible for the full one: drop one stop whose removal
     lets the scheduler time the route (ride-limited stops first, then optional ones, latest
-    first), or else the last optional stop (else the last stop), until it does."""
+    first), or else the latest ride-limited or optional stop (else the last), until it does."""
     sched = _Scheduler(problem)
     ride = problem.max_ride_s
     optional = problem.outsource_cost >= 0
@@ -1219,9 +1219,9 @@ def _repair(problem: RoutingProblem, result: _EngineResult) -> _EngineResult:
                 if candidate and sched.schedule(v, candidate) is not None:
                     fixed = candidate
                     break
-            if fixed is None:
-                last = droppable[-1] if droppable else len(seq) - 1
-                fixed = _without(seq, last)
+            if fixed is None:  # drop the latest ride-limited or optional stop, else the last
+                either = sorted([*limited, *droppable])
+                fixed = _without(seq, either[-1] if either else len(seq) - 1)
             seq = fixed
         if seq:
             routes.append(_RawRoute(v, seq, None))
