@@ -552,7 +552,7 @@ def _add_options(request: orchestrator_pb2.DecideRequest) -> None:
     options.weights.cost = 1.0
     options.weights.lateness = 50.0  # cents per minute late
     options.weights.emissions = 10.0  # cents per kg CO2e, i.e. 0.01 cents per g
-    options.time_budget.seconds = 2
+    options.time_budget.seconds = 10  # a cap: routing stops on work in proportion to it
     options.explain = True
     options.savings_baseline = orchestrator_pb2.BASELINE_GREEDY
     options.circuity_factor = 1.3

@@ -340,8 +340,9 @@ class RoutingParams:
         PyVRP seed (OR-Tools routing has no seed; its search is deterministic for a fixed
         ``solution_limit``).
     solution_limit
-        ``> 0``: stop deterministically, after that many OR-Tools solutions or that many PyVRP
-        iterations (the time limit still caps the call). Use it where plans must repeat.
+        ``> 0``: stop deterministically, after that many OR-Tools solutions or
+        ``PYVRP_ITERATIONS_PER_SOLUTION`` times as many PyVRP iterations (the time limit still
+        caps the call). Use it where plans must repeat.
     engine
         ``"auto"`` picks PyVRP unless the problem uses a feature in
         :data:`ORTOOLS_ONLY_FEATURES`; ``"ortools"`` / ``"pyvrp"`` force one.
@@ -1017,6 +1018,11 @@ def _solve_ortools(
     return _EngineResult(routes, found=True, proved_optimal=routing.status() == status_optimal)
 
 
+#: PyVRP iterations are far cheaper than OR-Tools solutions: a solution limit of n stops PyVRP
+#: after n times this many iterations.
+PYVRP_ITERATIONS_PER_SOLUTION: Final = 100
+
+
 class _PyvrpStop:
     """Stops PyVRP at the deadline or, for reproducible runs, after a fixed iteration count."""
 
@@ -1094,7 +1100,7 @@ def _solve_pyvrp(
         [np.array(p.distance_m, dtype=np.int64)],
         [np.array(p.travel_s, dtype=np.int64)],
     )
-    stop = _PyvrpStop(deadline, params.solution_limit)
+    stop = _PyvrpStop(deadline, params.solution_limit * PYVRP_ITERATIONS_PER_SOLUTION)
     with warnings.catch_warnings():
         # An infeasible best plan is handled by the caller (OR-Tools fallback); no stderr noise.
         warnings.simplefilter("ignore", pv.exceptions.PenaltyBoundWarning)
