@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.protobuf import json_format
 
@@ -19,16 +20,30 @@ if TYPE_CHECKING:
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 
 
-def _clock(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M") if seconds else "-"
+def _zone(name: str) -> tzinfo:
+    """The request's IANA time zone, so times read as the shipper's local clock; else UTC."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _clock(seconds: int, zone: tzinfo = UTC) -> str:
+    return datetime.fromtimestamp(seconds, zone).strftime("%H:%M") if seconds else "-"
 
 
 def _eur(cents: int, currency: str = "EUR") -> str:
     return f"{cents / 100:,.2f} {currency}"
 
 
-def render_table(response: pb.DecideResponse, out: TextIO, *, limit: int = 25) -> None:
-    """A readable summary: assignments, unassigned with reasons, totals."""
+def render_table(
+    response: pb.DecideResponse, out: TextIO, *, timezone: str = "", limit: int = 25
+) -> None:
+    """A readable summary: assignments, unassigned with reasons, van routes, totals.
+
+    Clock times are shown in `timezone` (the request's), UTC when it is empty or unknown.
+    """
+    zone = _zone(timezone)
     summary = response.summary
     currency = summary.total_cost.currency or "EUR"
     write = out.write
@@ -39,17 +54,18 @@ def render_table(response: pb.DecideResponse, out: TextIO, *, limit: int = 25) -
     )
     write(
         f"{'order':<12} {'level':<18} {'carrier':<16} {'vehicle':<8} {'price':>11} "
-        f"{'eta':>5} {'promise':>11}  next best\n"
+        f"{'eta':>5} {'promise':>11}  next best   (times {zone})\n"
     )
     for decision in list(response.decisions)[:limit]:
         level = pb.ServiceLevel.Name(decision.service_level).removeprefix("SERVICE_LEVEL_")
         nxt = next((c for c in decision.candidates if not c.chosen), None)
         next_best = f"{nxt.carrier_id} {nxt.versus_chosen}" if nxt else "-"
-        promise = f"{_clock(decision.promise.start.seconds)}-{_clock(decision.promise.end.seconds)}"
+        start, end = decision.promise.start.seconds, decision.promise.end.seconds
+        promise = f"{_clock(start, zone)}-{_clock(end, zone)}"
         write(
             f"{decision.order_id:<12} {level:<18} {decision.carrier_id:<16} "
             f"{decision.vehicle_id or '-':<8} {_eur(decision.price.total.cents, ''):>11} "
-            f"{_clock(decision.eta.seconds):>5} {promise:>11}  {next_best}\n"
+            f"{_clock(decision.eta.seconds, zone):>5} {promise:>11}  {next_best}\n"
         )
     if len(response.decisions) > limit:
         write(f"... and {len(response.decisions) - limit} more decisions (--format json for all)\n")
@@ -62,6 +78,16 @@ def render_table(response: pb.DecideResponse, out: TextIO, *, limit: int = 25) -
             write(f"  {item.order_id:<12} {reasons}: {item.message}\n")
         if len(response.unassigned) > limit:
             write(f"  ... and {len(response.unassigned) - limit} more\n")
+    if response.routes:
+        write(f"\nRoutes ({len(response.routes)} vans):\n")
+        for route in response.routes:
+            hours = route.duration.seconds / 3600
+            write(
+                f"  {route.vehicle_id:<10} {len(route.stops):>3} stops  "
+                f"{_clock(route.start.seconds, zone)}-{_clock(route.end.seconds, zone)}  "
+                f"{route.distance_km:7.1f} km  {hours:5.1f} h  "
+                f"{_eur(route.cost.cents, currency):>14}\n"
+            )
     write("\nPer carrier:\n")
     for total in summary.carriers:
         cost = _eur(total.cost.cents, currency)
@@ -93,7 +119,7 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json_format.MessageToJson(response, indent=2))
     else:
-        render_table(response, sys.stdout)
+        render_table(response, sys.stdout, timezone=request.timezone)
     return 0
 
 

@@ -34,8 +34,9 @@ def main() -> int:
     running = create_server(settings)
     host = settings.address.rsplit(":", 1)[0]
     with Client(f"{host}:{running.port}") as client:
-        response = client.decide(load_request(Path(args.sample)), timeout_s=60.0)
-    render_table(response, sys.stdout)
+        request = load_request(Path(args.sample))
+        response = client.decide(request, timeout_s=60.0)
+    render_table(response, sys.stdout, timezone=request.timezone)
     print(
         f"\nServing on {host}:{running.port}; try: lastmile decide {args.sample} "
         f"--address {host}:{running.port}   (Ctrl-C to stop)",

@@ -12,7 +12,7 @@ import numpy as np
 from lastmile.v1 import orchestrator_pb2 as pb
 from lastmile.v1 import types_pb2
 from solver import assign, pricing
-from solver.domain import Reason, Requirement, bit
+from solver.domain import CarrierKind, Reason, Requirement, bit
 from solver.eligibility import DAY_S
 
 if TYPE_CHECKING:
@@ -423,6 +423,26 @@ def _assignment_note(
     return {"stage": "assignment", "source": f"assign:{policy}", "message": message}
 
 
+def _full_slots(outcome: Outcome, possible: np.ndarray, i: int) -> tuple[int, ...]:
+    """Slots order i could have used: those lost to other orders, and those of eligible carriers
+    in its zone that had no room for it already in the request (pricing's CAPACITY_EXHAUSTED)."""
+    snapshot, prices = outcome.snapshot, outcome.prices
+    lost = assign.full_slots(prices, possible, i)
+    ok = (outcome.eligibility.reason[i] == 0) & (prices.reason[i] == Reason.CAPACITY_EXHAUSTED)
+    slots = snapshot.slots
+    full_before = (
+        np.isin(slots.carrier_idx, np.flatnonzero(ok))
+        & (slots.zone_idx == snapshot.orders.zone_idx[i])
+        & (slots.start_ts < snapshot.orders.promise_end_ts[i])
+        & (slots.end_ts > snapshot.orders.promise_start_ts[i])
+        & (
+            (slots.remaining_orders < 1)
+            | (slots.remaining_weight_kg < snapshot.orders.weight_kg[i])
+        )
+    )
+    return tuple(sorted({*lost, *np.flatnonzero(full_before).tolist()}))
+
+
 def _unassigned(outcome: Outcome, i: int, why: _WhyNot) -> pb.Unassigned:
     snapshot, eligibility = outcome.snapshot, outcome.eligibility
     reasons = assign.unassigned_reasons(eligibility, outcome.prices, outcome.assignment, i)
@@ -436,9 +456,13 @@ def _unassigned(outcome: Outcome, i: int, why: _WhyNot) -> pb.Unassigned:
     )
     if main == Reason.CAPACITY_EXHAUSTED:
         possible = np.isfinite(outcome.scores)
-        slots = assign.full_slots(outcome.prices, possible, i)
+        slots = _full_slots(outcome, possible, i)
         out.full_slot_ids.extend(snapshot.slots.ids[s] for s in slots)
-        out.message = f"every eligible carrier was full ({len(slots)} slots)"
+        full = [f"{len(slots)} slot{'s' if len(slots) != 1 else ''}"] if slots else []
+        own = snapshot.carriers.kind[np.flatnonzero(possible[i])] == CarrierKind.OWN_FLEET
+        if own.any():
+            full.append("the own vans")
+        out.message = f"every eligible carrier was full ({' and '.join(full) or 'no room'})"
     elif main == Reason.NO_ELIGIBLE_CARRIER:
         out.message = "no carrier may take this order"
     else:

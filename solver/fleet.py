@@ -11,7 +11,8 @@ Problem (:func:`build_problem`)
     chain ride limit is ``eligibility.max_ride_s``; service time = base + per extra parcel +
     per requirement (:class:`FleetParams`). Lateness: ``options.lateness_cents_per_min``
     (rounded to whole cents) per minute after the last window, so windows are soft when it is
-    positive, up to :attr:`FleetParams.max_lateness_s` late.
+    positive, up to :attr:`FleetParams.max_lateness_s` late; never for orders with allowed
+    delivery hours (regulated goods), whose windows were cut to those hours and stay hard.
     Vans: their shifts, starting no earlier than ``now`` + the own carrier's lead time;
     capacity in grams, millilitres and stops; skills; breaks; maximum route duration; fixed,
     per-km and per-hour cost.
@@ -480,6 +481,7 @@ def build_problem(
         outsource_cost=outsource,
         lateness_cost_per_min=max(0, round(snapshot.options.lateness_cents_per_min)),
         max_lateness_s=params.max_lateness_s,
+        hard_windows=eligibility.restricted_hours[idx],  # late would be unlawful, not dearer
     )
     return FleetProblem(problem, idx, own_col[idx].astype(np.int64), vans, origin_ts, mode)
 

@@ -125,6 +125,9 @@ class RoutingProblem:
     max_lateness_s
         With soft windows: service starts at most this long after the last window end
         (``0`` = no cap, only the shift limits it).
+    hard_windows
+        ``bool[N]`` or None: orders whose windows stay hard even when lateness is priced (goods
+        that may only be delivered inside allowed hours, where late is unlawful, not dearer).
     """
 
     travel_s: I64
@@ -153,6 +156,7 @@ class RoutingProblem:
     outsource_cost: I64
     lateness_cost_per_min: int
     max_lateness_s: int = 0
+    hard_windows: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         errors = _validate_problem(self)
@@ -182,6 +186,12 @@ class RoutingProblem:
     def num_dims(self) -> int:
         """D, the number of load dimensions."""
         return int(self.vehicle_capacity.shape[1])
+
+    @property
+    def late_ok(self) -> np.ndarray:
+        """``bool[N]``: may service start after the order's last window (at a price)?"""
+        soft = np.full(self.num_orders, self.lateness_cost_per_min > 0)
+        return soft if self.hard_windows is None else soft & ~self.hard_windows
 
 
 _INT_FIELDS_V: Final = (
@@ -251,6 +261,8 @@ def _validate_problem(p: RoutingProblem) -> list[str]:
         errors.append("Expected lateness_cost_per_min >= 0 (int)")
     if not isinstance(p.max_lateness_s, int) or p.max_lateness_s < 0:
         errors.append("Expected max_lateness_s >= 0 (int)")
+    if p.hard_windows is not None:
+        ok = expect("hard_windows", np.bool_, 1) and ok
     if not ok:
         return errors
 
@@ -612,7 +624,7 @@ class _Scheduler:
             list(zip(ws[off[i] : off[i + 1]], we[off[i] : off[i + 1]], strict=True))
             for i in range(p.num_orders)
         ]
-        self.soft = p.lateness_cost_per_min > 0
+        self.late_ok: list[bool] = p.late_ok.tolist()
         self.max_late = p.max_lateness_s if p.max_lateness_s > 0 else math.inf
         self.ride: list[int] = p.max_ride_s.tolist()
 
@@ -621,7 +633,7 @@ class _Scheduler:
         for s, e in self.wins[o]:
             if arrival <= e:
                 return (s if s > arrival else arrival), 0
-        if self.soft and arrival - self.wins[o][-1][1] <= self.max_late:
+        if self.late_ok[o] and arrival - self.wins[o][-1][1] <= self.max_late:
             return arrival, arrival - self.wins[o][-1][1]
         return None
 
@@ -929,11 +941,12 @@ def _solve_ortools(
     routing.AddDimension(time_cb, horizon, horizon, False, "time")
     tdim = routing.GetDimensionOrDie("time")
     copies: dict[int, list[int]] = {}
+    late_ok = p.late_ok
     for node, (o, w) in enumerate(zip(node_order, node_window, strict=True)):
         idx = manager.NodeToIndex(node)
         copies.setdefault(o, []).append(idx)
         w_start, w_end = int(p.window_start_s[w]), min(int(p.window_end_s[w]), horizon)
-        if scale.late_per_s > 0 and w == int(off[o + 1]) - 1:
+        if scale.late_per_s > 0 and late_ok[o] and w == int(off[o + 1]) - 1:
             late_cap = horizon
             if p.max_lateness_s > 0:
                 late_cap = min(horizon, int(p.window_end_s[w]) + p.max_lateness_s)
@@ -1154,10 +1167,8 @@ def _servable_orders(problem: RoutingProblem) -> tuple[list[int], list[int]]:
     out = p.travel_s[p.vehicle_start_loc[None, :], p.order_loc[:, None]]
     back = p.travel_s[p.order_loc[:, None], p.vehicle_end_loc[None, :]]
     arrive = p.shift_start_s[None, :] + out
-    if p.lateness_cost_per_min == 0:
-        capable &= arrive <= last_end
-    elif p.max_lateness_s > 0:
-        capable &= arrive <= last_end + p.max_lateness_s
+    late = p.max_lateness_s if p.max_lateness_s > 0 else np.iinfo(np.int64).max // 4
+    capable &= arrive <= last_end + np.where(p.late_ok, late, 0)[:, None]
     done = np.maximum(arrive, first_open) + p.service_s[:, None] + back
     capable &= done <= p.shift_end_s[None, :]
     ride = p.max_ride_s[:, None]
@@ -1182,7 +1193,7 @@ def _engine_times(problem: RoutingProblem, scheduler: _Scheduler, raw: _RawRoute
             arr += bd
         arrival.append(min(arr, s))
         last_end = scheduler.wins[o][-1][1]
-        lateness.append(max(0, s - last_end) if scheduler.soft else 0)
+        lateness.append(max(0, s - last_end) if scheduler.late_ok[o] else 0)
         dep, prev = s + int(p.service_s[o]), int(p.order_loc[o])
     return _Timed(tm.start_s, tm.end_s, arrival, list(tm.start), lateness, tm.break_start_s)
 
@@ -1623,7 +1634,7 @@ def check_plan(problem: RoutingProblem, plan: RoutingPlan) -> list[str]:
     errs: list[str] = []
     seen: dict[int, int] = {}
     used: set[int] = set()
-    soft = p.lateness_cost_per_min > 0
+    late_ok = p.late_ok
     for r in plan.routes:
         v = r.vehicle_idx
         if not 0 <= v < p.num_vehicles or v in used:
@@ -1669,6 +1680,7 @@ def check_plan(problem: RoutingProblem, plan: RoutingPlan) -> list[str]:
             )
             inside = any(a <= s.start_s <= b for a, b in wins)
             late = max(0, s.start_s - wins[-1][1])
+            soft = bool(late_ok[o])
             if not inside and not (soft and late > 0):
                 errs.append(f"order {o}: start {s.start_s} outside its windows {wins}")
             if soft and p.max_lateness_s > 0 and late > p.max_lateness_s:

@@ -386,6 +386,32 @@ def test_lateness_cap_is_respected() -> None:
     assert plan.dropped, "some order is out of reach even 400 s late"
 
 
+def test_hard_window_orders_are_never_served_late() -> None:
+    """Orders marked hard (allowed delivery hours) are dropped rather than delivered late, while
+    the others in the same problem may still be late at a price; the checker agrees."""
+    windows = [[(0, 200)], [(0, 200)], [(0, 200)], [(0, 200)]]
+    pts = [(0.0, 0.0), (3000.0, 0.0), (3000.0, 3000.0), (0.0, 3000.0), (-3000.0, 0.0)]
+    outsource = np.full(4, 100_000, dtype=np.int64)
+    hard = np.array([False, True, True, False])
+    problem = make_problem(
+        pts,
+        outsource_cost=outsource,
+        lateness_cost_per_min=10,
+        hard_windows=hard,
+        **with_windows(windows),
+    )
+    assert problem.late_ok.tolist() == [True, False, False, True]
+    plan = solve(problem, fixed())
+    assert check_plan(problem, plan) == []
+    served = {s.order_idx: s for r in plan.routes for s in r.stops}
+    for o in (1, 2):
+        assert o in plan.dropped or (served[o].lateness_s == 0 and served[o].start_s <= 200)
+    assert any(s.lateness_s > 0 for s in served.values()), "soft orders still go late"
+    assert {1, 2} & set(plan.dropped), "one van cannot reach both hard orders by t=200"
+    late = {o: s for o, s in served.items() if s.start_s > 200}
+    assert not set(late) & {1, 2}
+
+
 def _generated(orders: int, vehicles: int, features: bool) -> RoutingProblem:
     from bench.routing import generate_day
 

@@ -190,3 +190,22 @@ def test_deadline_exceeded_is_still_reported(client: Client) -> None:
     with pytest.raises(OrchestratorError) as caught:
         client.decide(request, timeout_s=0.01)
     assert caught.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_capacity_exhausted_names_what_was_full(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """CAPACITY_EXHAUSTED says which capacity ran out: the full slots (listed by id) and/or the
+    own vans when a van was a possible carrier; never "0 slots"."""
+    response = client.decide(sample_request)
+    own_ids = {c.id for c in sample_request.carriers if c.kind == OWN}
+    full = [u for u in response.unassigned if u.reasons[0] == pb.REASON_CODE_CAPACITY_EXHAUSTED]
+    assert full, "the sample day has orders left out for capacity"
+    for item in full:
+        slots = len(item.full_slot_ids)
+        assert "0 slots" not in item.message, item
+        if slots:
+            assert f"({slots} slot" in item.message, item
+        if not slots:  # then only a van could have taken it, and the message says so
+            assert "the own vans" in item.message, item
+            assert not any(e.carrier_id in own_ids for e in item.exclusions), item
