@@ -26,13 +26,23 @@ Solvers (OR-Tools)
     First a min-cost flow on the count-only relaxation (slots by remaining orders, the own
     fleet by stops through capability classes to van skill groups). If its optimum also
     respects kilograms and litres it is optimal for the full model (OPTIMAL, no MIP needed).
-    Otherwise the full model goes to a single-threaded MIP (`MIP_SOLVER`, SCIP) hinted with
-    the greedy answer, with own-fleet resources left out when even all candidates fit, and
-    stopped at `budget_s`: OPTIMAL when the gap is closed, else FEASIBLE with the proven bound
-    (`solve` returns it in `SolveInfo`; `Assignment` has no bound field yet). CP-SAT was tried
-    first: on 10,000 orders its single-worker presolve alone outran a 2 s budget.
+    Otherwise the full model's LP relaxation (`LP_SOLVERS`) gives a bound U and reduced
+    costs d. Reduced-cost fixing: any answer at least as good as a known one of gain v keeps
+    every pair with |d| > U - v on its side of the LP (weak duality, recomputed here from
+    the duals, so it does not trust the LP solver's tolerances). So a single-threaded MIP
+    (`MIP_SOLVER`, SCIP) over only the other pairs, the rest fixed, is exact: first over the
+    1/CORE_SHARE pairs of least |d|, then, if the answer leaves a wider gap, over all pairs
+    within that gap (on the 10k bench the first core of 1,600 of 9,800 pairs suffices: the
+    LP bound is within 1e-8 of the optimum). Without an LP the whole model goes to the MIP.
+    Models reach the solvers as `MPModelProto`s built from numpy (no per-term calls), with
+    own-fleet resources left out when even all candidates fit, and a slot's kilograms when
+    the heaviest candidates that fit by count fit by weight. The MIP is hinted with the LP's
+    whole pairs and stopped at `budget_s`: OPTIMAL when the gap is closed, else FEASIBLE
+    with the proven bound (`solve` returns it in `SolveInfo`; `Assignment` has no bound
+    field yet). CP-SAT was tried first: on 10,000 orders its single-worker presolve alone
+    outran a 2 s budget.
 Determinism
-    The model is built with orders sorted by id and carriers by index and both solvers are
+    The model is built with orders sorted by id and carriers by index and every solver is
     deterministic, so the same request in any order of orders gives the same decision (when
     solved to optimality: a FEASIBLE stop at the wall-clock budget depends on machine speed).
 """
@@ -45,7 +55,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from solver import assign
 from solver.assign import Assignment
@@ -57,7 +67,16 @@ if TYPE_CHECKING:
     from solver.pricing import PriceTable
     from solver.snapshot import Snapshot
 
-MIP_SOLVER = "SCIP"  # single-threaded, deterministic; twice CBC's speed on the 10k bench
+# single-threaded, deterministic; twice CBC's speed on the 10k bench
+MIP_SOLVER = linear_solver_pb2.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING
+# What `pywraplp.Solver.Solve` used to set: prove the gap exactly, primal and dual tolerance.
+SCIP_PARAMS = "limits/gap = 1e-12\nnumerics/feastol = 1e-7\nnumerics/dualfeastol = 1e-7"
+# LP relaxation for reduced-cost fixing: CLP (3x GLOP's speed on the 10k bench), else GLOP.
+LP_SOLVERS = (
+    linear_solver_pb2.MPModelRequest.CLP_LINEAR_PROGRAMMING,
+    linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
+)
+CORE_SHARE = 6  # first core: the 1/CORE_SHARE pairs of least reduced cost (a guess, checked)
 COST_SCALE = 100  # integer objective unit: 1/100 of a score unit (a hundredth of a cent)
 MILLI = 1000  # grams per kg, millilitres per litre
 _BIG = 10**15  # "no limit" in integer units
@@ -68,7 +87,7 @@ class SolveInfo:
     """How the optimum was found: solver, status, objective and the proven bound."""
 
     status: SolverStatus
-    method: str  # "trivial", "min_cost_flow", "mip" or "greedy_fallback"
+    method: str  # "trivial", "min_cost_flow", "mip" or "flow+repair"
     objective: float  # the shared objective (float scores + penalties)
     bound: float  # proven lower bound of the objective, in the same units
     wall_s: float
@@ -204,57 +223,54 @@ def _solve_flow(snapshot: Snapshot, p: _Problem) -> np.ndarray:
     """
     m = len(p.rows)
     n_pairs = len(p.pair_row)
-    node = m
-    slot_node: dict[int, int] = {}
-    for k in np.unique(p.pair_slot[p.pair_slot >= 0]).tolist():
-        slot_node[k] = node
-        node += 1
-    class_node: dict[tuple[int, int], int] = {}
-    for j in np.flatnonzero(p.pair_own).tolist():
-        key = (int(p.pair_carrier[j]), int(p.caps[p.pair_order[j]]))
-        if key not in class_node:
-            class_node[key] = node
-            node += 1
+    slots = np.unique(p.pair_slot[p.pair_slot >= 0])
+    slot_node = {k: m + i for i, k in enumerate(slots.tolist())}
+    # (own carrier, capability class) nodes, numbered in order of first appearance.
+    own_js = np.flatnonzero(p.pair_own)
+    keys = np.stack([p.pair_carrier[own_js], p.caps[p.pair_order[own_js]].astype(np.int64)], 1)
+    uniq, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    node = m + len(slots)
+    class_node = {
+        (int(uniq[u, 0]), int(uniq[u, 1])): node + int(rank[u])
+        for u in np.argsort(first, kind="stable").tolist()
+    }
+    node += len(uniq)
     group_node: dict[tuple[int, int], tuple[int, int]] = {}  # (carrier, skills) -> node, stops
     for c in sorted({c for c, _ in class_node}):
         for skills, stops, _, _ in _van_groups(snapshot, c):
             group_node[(c, skills)] = (node, stops)
             node += 1
     sink = node
-    tails: list[int] = []
-    heads: list[int] = []
-    caps: list[int] = []
-    costs: list[int] = []
-
-    def arc(tail: int, head: int, cap: int, cost: int) -> None:
-        tails.append(tail)
-        heads.append(head)
-        caps.append(cap)
-        costs.append(cost)
-
-    for j in range(n_pairs):
-        if p.pair_own[j]:
-            head = class_node[(int(p.pair_carrier[j]), int(p.caps[p.pair_order[j]]))]
-        else:
-            head = slot_node[int(p.pair_slot[j])]
-        arc(int(p.pair_row[j]), head, 1, -int(p.pair_gain[j]))
-    for row in range(m):  # keep the free choice (or stay unassigned): gain 0
-        arc(row, sink, 1, 0)
+    head = np.empty(n_pairs, dtype=np.int64)
+    head[~p.pair_own] = m + np.searchsorted(slots, p.pair_slot[~p.pair_own])
+    head[own_js] = m + len(slots) + rank[inverse.reshape(-1)]
+    # pairs first (their flows are read back by index), then each order -> sink: keep the
+    # free choice (or stay unassigned), gain 0
+    tails = [p.pair_row, np.arange(m, dtype=np.int64)]
+    heads = [head, np.full(m, sink, dtype=np.int64)]
+    caps = [np.ones(n_pairs + m, dtype=np.int64)]
+    costs = [-p.pair_gain, np.zeros(m, dtype=np.int64)]
+    small: list[tuple[int, int, int]] = []  # (tail, head, capacity), cost 0
     for k, n_k in slot_node.items():
-        arc(n_k, sink, min(int(p.slot_orders[k]), m), 0)
+        small.append((n_k, sink, min(int(p.slot_orders[k]), m)))
     for (c, q), n_q in class_node.items():
         for (c2, skills), (n_g, _) in group_node.items():
             if c2 == c and (skills & q) == q:
-                arc(n_q, n_g, m, 0)
+                small.append((n_q, n_g, m))
     for n_g, stops in group_node.values():
-        arc(n_g, sink, min(int(stops), m), 0)
+        small.append((n_g, sink, min(int(stops), m)))
+    arcs = np.array(small, dtype=np.int64).reshape(-1, 3)
+    tails.append(arcs[:, 0])
+    heads.append(arcs[:, 1])
+    caps.append(arcs[:, 2])
+    costs.append(np.zeros(len(arcs), dtype=np.int64))
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int64),
-        np.array(heads, dtype=np.int64),
-        np.array(caps, dtype=np.int64),
-        np.array(costs, dtype=np.int64),
-    )
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps),
+        np.concatenate(costs),
+    )  # fmt: skip
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[:m] = 1
     supplies[sink] = -m
@@ -321,48 +337,117 @@ def _weights_hold(snapshot: Snapshot, p: _Problem, chosen: np.ndarray) -> bool:
     return True
 
 
-def _solve_mip(
-    snapshot: Snapshot,
-    p: _Problem,
-    hint: np.ndarray,
-    budget_s: float,
-    active: np.ndarray | None = None,
-    fixed: np.ndarray | None = None,
-) -> tuple[np.ndarray | None, SolverStatus, float]:
-    """The model as a single-threaded MIP over the `active` pairs (default all), the `fixed`
-    ones counted as chosen. Returns (chosen pairs incl. fixed, status, bound on the gain)."""
-    n_pairs = len(p.pair_row)
-    act = np.ones(n_pairs, dtype=np.bool_) if active is None else active
-    fix = np.zeros(n_pairs, dtype=np.bool_) if fixed is None else fixed
-    solver = pywraplp.Solver.CreateSolver(MIP_SOLVER)
-    if solver is None:
-        raise RuntimeError(f"OR-Tools was built without {MIP_SOLVER}")
-    solver.SetNumThreads(1)
+class _Model:
+    """A linear model built straight into an `MPModelProto` (no per-term Python calls into a
+    solver object: those cost ~30 us a term on 30,000 terms), its rows kept as arrays too.
+
+    Columns 0..len(gains)-1 are the pairs (0/1, objective = gain), the rest continuous flows.
+    """
+
+    def __init__(self, gains: np.ndarray) -> None:
+        self.gains = gains.astype(np.float64)
+        self.flow_upper: list[float] = []
+        self.rows: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+
+    def continuous(self, upper: float) -> int:
+        """A new column in [0, upper], outside the objective; returns its index."""
+        self.flow_upper.append(upper)
+        return len(self.gains) + len(self.flow_upper) - 1
+
+    def add(self, lower: float, upper: float, cols: np.ndarray, coefs: np.ndarray) -> None:
+        """lower <= sum coef * column <= upper."""
+        self.rows.append((lower, upper, cols.astype(np.int64), coefs.astype(np.float64)))
+
+    def solve(
+        self, solver_type: int, budget_s: float, *, integer: bool, params: str = "",
+        hint: np.ndarray | None = None,
+    ) -> linear_solver_pb2.MPSolutionResponse:  # fmt: skip
+        """Solve with `solver_type` (an `MPModelRequest.SolverType`), the pair columns 0/1 when
+        `integer`, else in [0, 1]; `hint` gives a value per pair column."""
+        model = linear_solver_pb2.MPModelProto(maximize=True)
+        add_var = model.variable.add
+        binary = {"lower_bound": 0.0, "upper_bound": 1.0, "is_integer": integer}
+        for gain in self.gains.tolist():
+            add_var(objective_coefficient=gain, **binary)
+        for upper in self.flow_upper:
+            add_var(lower_bound=0.0, upper_bound=upper)
+        add_row = model.constraint.add
+        for lower, upper, cols, coefs in self.rows:
+            row = add_row(lower_bound=lower, upper_bound=upper)
+            row.var_index.extend(cols.tolist())
+            row.coefficient.extend(coefs.tolist())
+        if hint is not None:
+            model.solution_hint.var_index.extend(range(len(hint)))
+            model.solution_hint.var_value.extend(hint.astype(np.float64).tolist())
+        request = linear_solver_pb2.MPModelRequest(
+            model=model,
+            solver_type=solver_type,
+            solver_time_limit_seconds=max(budget_s, 0.01),
+            solver_specific_parameters=params,
+        )
+        response = linear_solver_pb2.MPSolutionResponse()
+        pywraplp.Solver.SolveWithProto(request, response)
+        return response
+
+    def dual_bound(self, duals: np.ndarray) -> tuple[float, np.ndarray, float]:
+        """Weak duality with any row multipliers: (bound on the objective, reduced costs of
+        the pair columns, float tolerance of the bound).
+
+        For every feasible x, objective(x) <= bound - sum over pairs of |reduced cost| times
+        |x - (1 if reduced cost > 0 else 0)|. This holds whatever solver produced `duals`:
+        the bound is recomputed here, multipliers of the wrong sign clipped to 0.
+        """
+        lower = np.array([r[0] for r in self.rows], dtype=np.float64)
+        upper = np.array([r[1] for r in self.rows], dtype=np.float64)
+        y = np.asarray(duals, dtype=np.float64)[: len(self.rows)]
+        y = np.where(np.isfinite(upper), y, np.minimum(y, 0.0))
+        y = np.where(np.isfinite(lower), y, np.maximum(y, 0.0))
+        lengths = [len(r[2]) for r in self.rows]
+        cols = np.concatenate([r[2] for r in self.rows] + [np.zeros(0, dtype=np.int64)])
+        coefs = np.concatenate([r[3] for r in self.rows] + [np.zeros(0)])
+        n_cols = len(self.gains) + len(self.flow_upper)
+        objective = np.concatenate([self.gains, np.zeros(len(self.flow_upper))])
+        col_upper = np.concatenate([np.ones(len(self.gains)), np.array(self.flow_upper)])
+        weights = coefs * np.repeat(y, lengths)
+        reduced = objective - np.bincount(cols, weights=weights, minlength=n_cols)
+        row_terms = np.where(
+            y > 0, y * np.where(np.isfinite(upper), upper, 0.0),
+            y * np.where(np.isfinite(lower), lower, 0.0),
+        )  # fmt: skip
+        col_terms = np.maximum(reduced, 0.0) * col_upper
+        bound = float(row_terms.sum() + col_terms.sum())
+        # float64 sums of these terms are good to ~1e-12 of their size; keep a wide margin
+        scale = np.abs(row_terms).sum() + col_terms.sum() + np.abs(weights).sum()
+        return bound, reduced[: len(self.gains)], 1.0 + 1e-9 * float(scale)
+
+
+def _build(
+    snapshot: Snapshot, p: _Problem, act: np.ndarray, fix: np.ndarray
+) -> tuple[_Model, np.ndarray]:
+    """The model over the `act` pairs, the `fix` ones counted as chosen, and its pair ids."""
     ids = np.flatnonzero(act)
-    x = {j: solver.BoolVar("") for j in ids.tolist()}
-    inf = solver.infinity()
-
-    def at_most(bound: float, pairs: list[int], coefs: list[int] | None = None) -> None:
-        """sum coef * x <= bound, built row by row (the natural API costs ~30 us a term)."""
-        row = solver.RowConstraint(-inf, bound, "")
-        for k, j in enumerate(pairs):
-            row.SetCoefficient(x[j], 1.0 if coefs is None else float(coefs[k]))
-
-    _, starts = np.unique(p.pair_row[ids], return_index=True)
-    for row_pairs in np.split(ids, starts[1:]):
-        if len(row_pairs) > 1:
-            at_most(1.0, row_pairs.tolist())
+    col = np.full(len(p.pair_row), -1, dtype=np.int64)
+    col[ids] = np.arange(len(ids))
+    mip = _Model(p.pair_gain[ids])
+    inf = float("inf")
+    # At most one pair per order: pairs are sorted by row, so each order's columns are a run.
+    _, starts, counts = np.unique(p.pair_row[ids], return_index=True, return_counts=True)
+    for s, n in zip(starts[counts > 1].tolist(), counts[counts > 1].tolist(), strict=True):
+        mip.add(-inf, 1.0, np.arange(s, s + n), np.ones(n))
     slotted = np.flatnonzero((act | fix) & (p.pair_slot >= 0))
-    for k in np.unique(p.pair_slot[slotted]).tolist():
-        js = slotted[p.pair_slot[slotted] == k]
+    by_slot = slotted[np.argsort(p.pair_slot[slotted], kind="stable")]
+    slots, slot_starts = np.unique(p.pair_slot[by_slot], return_index=True)
+    members = np.split(by_slot, slot_starts[1:]) if len(by_slot) else []
+    for k, js in zip(slots.tolist(), members, strict=True):
         var = js[act[js]]
-        used = int(fix[js].sum())
-        if len(var) + used > p.slot_orders[k]:
-            at_most(float(int(p.slot_orders[k]) - used), var.tolist())
+        room = int(p.slot_orders[k]) - int(fix[js].sum())
+        if len(var) > room:
+            mip.add(-inf, float(room), col[var], np.ones(len(var)))
         w = p.grams[p.pair_order[var]]
-        used_g = int(p.grams[p.pair_order[js[fix[js]]]].sum())
-        if w.sum() + used_g > p.slot_grams[k]:
-            at_most(float(int(p.slot_grams[k]) - used_g), var.tolist(), w.tolist())
+        room_g = int(p.slot_grams[k]) - int(p.grams[p.pair_order[js[fix[js]]]].sum())
+        # When the `room` heaviest candidates fit, the count row implies the grams (LP too).
+        if np.sort(w)[::-1][: max(room, 0)].sum() > room_g:
+            mip.add(-inf, float(room_g), col[var], w)
     # Own fleet: per resource, a fractional flow from capability classes to van skill groups.
     for c in np.unique(p.pair_carrier[p.pair_own & (act | fix)]).tolist():
         js = np.flatnonzero(p.pair_own & (p.pair_carrier == c) & (act | fix))
@@ -374,71 +459,76 @@ def _solve_mip(
             total = {q: int(need[order_caps == q].sum()) for q in classes}
             if _hall_holds(total, groups, resource):
                 continue  # even every candidate together fits: the resource never binds
-            inflow: list[list[pywraplp.Variable]] = [[] for _ in groups]
+            inflow: list[list[int]] = [[] for _ in groups]
             for q in classes:
                 in_q = order_caps == q
                 fits = [g for g, grp in enumerate(groups) if (grp[0] & q) == q]
-                f = [solver.NumVar(0.0, float(groups[g][resource]), "") for g in fits]
+                f = [mip.continuous(float(groups[g][resource])) for g in fits]
                 const = float(need[in_q & fix[js]].sum())
                 var_q = in_q & act[js]
-                balance = solver.RowConstraint(-const, -const, "")  # sum d x - sum f = -const
-                for d, j in zip(need[var_q].tolist(), js[var_q].tolist(), strict=True):
-                    balance.SetCoefficient(x[j], float(d))
-                for v in f:
-                    balance.SetCoefficient(v, -1.0)
+                mip.add(  # sum d x - sum f = -const
+                    -const, -const, np.concatenate([col[js[var_q]], f]),
+                    np.concatenate([need[var_q], -np.ones(len(f))]),
+                )  # fmt: skip
                 for g, v in zip(fits, f, strict=True):
                     inflow[g].append(v)
-            for g, vars_in in enumerate(inflow):
-                if len(vars_in) > 1:
-                    solver.Add(solver.Sum(vars_in) <= float(groups[g][resource]))
-    objective = solver.Objective()
-    for j, v in x.items():
-        objective.SetCoefficient(v, float(p.pair_gain[j]))
-    objective.SetMaximization()
-    solver.SetHint(list(x.values()), [float(hint[j]) for j in x])
-    solver.SetTimeLimit(max(int(budget_s * 1000), 10))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 1e-12)  # integer gains: prove exactly
-    status = solver.Solve(params)
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            for g, cols in enumerate(inflow):
+                if len(cols) > 1:
+                    mip.add(-inf, float(groups[g][resource]), np.array(cols), np.ones(len(cols)))
+    return mip, ids
+
+
+def _solve_mip(
+    snapshot: Snapshot,
+    p: _Problem,
+    hint: np.ndarray | None,
+    budget_s: float,
+    active: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, SolverStatus, float]:
+    """The model as a single-threaded MIP over the `active` pairs (default all), the `fixed`
+    ones counted as chosen. Returns (chosen pairs incl. fixed, status, bound on the gain)."""
+    n_pairs = len(p.pair_row)
+    act = np.ones(n_pairs, dtype=np.bool_) if active is None else active
+    fix = np.zeros(n_pairs, dtype=np.bool_) if fixed is None else fixed
+    taken = np.zeros(len(p.rows), dtype=np.bool_)
+    taken[p.pair_row[fix]] = True
+    act = act & ~taken[p.pair_row]  # an order with a fixed pair has no other
+    mip, ids = _build(snapshot, p, act, fix)
+    response = mip.solve(
+        MIP_SOLVER, budget_s, integer=True, params=SCIP_PARAMS,
+        hint=None if hint is None else hint[ids],
+    )  # fmt: skip
+    if response.status == linear_solver_pb2.MPSOLVER_SOLVER_TYPE_UNAVAILABLE:
+        raise RuntimeError("OR-Tools was built without SCIP")
+    optimal = response.status == linear_solver_pb2.MPSOLVER_OPTIMAL
+    if not optimal and response.status != linear_solver_pb2.MPSOLVER_FEASIBLE:
         return None, SolverStatus.NO_SOLUTION, float("inf")
     chosen = fix.copy()
-    for j, v in x.items():
-        chosen[j] = v.solution_value() > 0.5
+    chosen[ids] = np.asarray(response.variable_value, dtype=np.float64)[: len(ids)] > 0.5
     value = float(p.pair_gain[chosen & act].sum())
-    bound = max(float(objective.BestBound()), value)
-    proven = status == pywraplp.Solver.OPTIMAL and bound - value < 1.0
+    bound = max(float(response.best_objective_bound), value)
+    proven = optimal and bound - value < 1.0
     fixed_gain = float(p.pair_gain[fix].sum())
     return chosen, SolverStatus.OPTIMAL if proven else SolverStatus.FEASIBLE, bound + fixed_gain
 
 
-def _neighbourhood(snapshot: Snapshot, p: _Problem, relaxed: np.ndarray) -> np.ndarray:
-    """bool[P]: pairs of the orders that the relaxation's weight violations concern.
-
-    Orders with a candidate in an overfull slot, or any own-fleet candidate when the own
-    fleet's kilograms or litres do not fit, plus every order competing with them for a slot
-    (one hop), so they can make room for each other. The other orders keep the relaxation's
-    choice.
-    """
-    js = np.flatnonzero(relaxed & (p.pair_slot >= 0))
-    used = np.zeros(len(p.slot_grams), dtype=np.int64)
-    np.add.at(used, p.pair_slot[js], p.grams[p.pair_order[js]])
-    hot = (p.pair_slot >= 0) & (used[np.maximum(p.pair_slot, 0)] > p.slot_grams[p.pair_slot])
-    for c in np.unique(p.pair_carrier[p.pair_own]).tolist():
-        mine = relaxed & p.pair_own & (p.pair_carrier == c)
-        groups = _van_groups(snapshot, c)
-        for resource, demand in ((2, p.grams), (3, p.millilitres)):
-            by_class: dict[int, int] = {}
-            for j in np.flatnonzero(mine).tolist():
-                q = int(p.caps[p.pair_order[j]])
-                by_class[q] = by_class.get(q, 0) + int(demand[p.pair_order[j]])
-            if not _hall_holds(by_class, groups, resource):
-                hot |= p.pair_own & (p.pair_carrier == c)
-    rows = np.zeros(len(p.rows), dtype=np.bool_)
-    rows[p.pair_row[hot]] = True
-    slots = np.unique(p.pair_slot[rows[p.pair_row] & (p.pair_slot >= 0)])
-    rows[p.pair_row[np.isin(p.pair_slot, slots) & (p.pair_slot >= 0)]] = True
-    return np.asarray(rows[p.pair_row], dtype=np.bool_)
+def _lp_bound(
+    snapshot: Snapshot, p: _Problem, budget_s: float
+) -> tuple[float, np.ndarray, float, np.ndarray] | None:
+    """The LP relaxation of the whole model: (gain bound, reduced cost per pair, tolerance of
+    the bound, LP value per pair), or None when no LP solver answers in time."""
+    everything = np.ones(len(p.pair_row), dtype=np.bool_)
+    lp, _ = _build(snapshot, p, everything, ~everything)
+    for solver_type in LP_SOLVERS:
+        response = lp.solve(solver_type, budget_s, integer=False)
+        if response.status == linear_solver_pb2.MPSOLVER_OPTIMAL:
+            bound, reduced, tolerance = lp.dual_bound(np.asarray(response.dual_value))
+            values = np.asarray(response.variable_value, dtype=np.float64)[: len(p.pair_row)]
+            return bound, reduced, tolerance, values
+        if response.status != linear_solver_pb2.MPSOLVER_SOLVER_TYPE_UNAVAILABLE:
+            return None
+    return None
 
 
 def _repair(snapshot: Snapshot, p: _Problem, relaxed: np.ndarray) -> np.ndarray:
@@ -494,37 +584,61 @@ def _solve_hard(
     relaxed: np.ndarray | None,
     deadline: float,
 ) -> tuple[np.ndarray, SolverStatus, float, str]:
-    """Weights bind: the best of greedy and the repaired relaxation, improved by the MIP.
+    """Weights bind: the best of greedy and the repaired relaxation, then the MIP on the pairs
+    the LP relaxation cannot settle (reduced-cost fixing), or on all pairs without an LP.
 
-    With a relaxation, its optimum bounds the gain; orders the violations concern are first
-    re-solved alone (when they are few), then the full MIP runs on what is left of the budget.
+    With the LP bound U and reduced costs d, every answer at least as good as a known one of
+    gain v keeps each pair with |d| > U - v on its side of the LP (chosen when d > 0), so the
+    MIP over the other pairs, the rest fixed, is exact. The first core holds the 1/CORE_SHARE
+    pairs of least |d|; when the gap its answer leaves is wider than the core, a second core
+    that wide follows, hinted with the first answer.
     Returns (chosen pairs, status, gain bound, method).
     """
+
+    def gain(chosen: np.ndarray) -> float:
+        return float(p.pair_gain[chosen].sum())
+
     baseline = assign.greedy(snapshot, eligibility, prices, scores)
     best = baseline.carrier_idx[p.pair_order] == p.pair_carrier
     if not _weights_hold(snapshot, p, best) or not _counts_hold(snapshot, p, best):
         best = np.zeros(len(p.pair_row), dtype=np.bool_)  # greedy broke a model capacity
     bound, method = float("inf"), "mip"
     if relaxed is not None:
-        bound = float(p.pair_gain[relaxed].sum())
+        bound = gain(relaxed)
         repaired = _repair(snapshot, p, relaxed)
-        if p.pair_gain[repaired].sum() >= p.pair_gain[best].sum():
+        if gain(repaired) >= gain(best):
             best, method = repaired, "flow+repair"
-        active = _neighbourhood(snapshot, p, relaxed)
-        if active.sum() <= len(active) // 4:
-            got, _, _ = _solve_mip(
-                snapshot, p, best & active, (deadline - time.perf_counter()) / 2, active,
-                relaxed & ~active,
-            )  # fmt: skip
-            if got is not None and p.pair_gain[got].sum() > p.pair_gain[best].sum():
-                best, method = got, "flow+mip_repair"
-    value = float(p.pair_gain[best].sum())
-    if bound - value >= 1.0 and deadline - time.perf_counter() > 0.05:
+    lp = None
+    if bound - gain(best) >= 1.0 and deadline - time.perf_counter() > 0.05:
+        lp = _lp_bound(snapshot, p, deadline - time.perf_counter())
+    if lp is not None:
+        lp_bound, reduced, tolerance, values = lp
+        bound = min(bound, lp_bound + tolerance)
+        size = np.abs(reduced)
+        k = min(len(size) // CORE_SHARE, len(size) - 1)
+        width = max(float(np.partition(size, k)[k]), 1.0)
+        hint = values > 1.0 - 1e-6  # the LP's whole pairs
+        while bound - gain(best) >= 1.0 and deadline - time.perf_counter() > 0.01:
+            core = size <= width
+            got, _, core_bound = _solve_mip(
+                snapshot, p, hint, deadline - time.perf_counter(), core, ~core & (reduced > 0)
+            )
+            if got is not None and gain(got) >= gain(best):
+                best, method = got, "mip"
+            gap = lp_bound + tolerance - gain(best)
+            if width >= gap:  # the fixing holds: nothing better lies outside the core
+                if got is not None:
+                    bound = min(bound, max(core_bound, gain(best)))
+                break
+            if got is None:
+                break
+            width, hint = gap, best
+    elif bound - gain(best) >= 1.0 and deadline - time.perf_counter() > 0.05:
         got, _, mip_bound = _solve_mip(snapshot, p, best, deadline - time.perf_counter())
         bound = min(bound, mip_bound)
-        if got is not None and p.pair_gain[got].sum() > value:
+        if got is not None and gain(got) >= gain(best):
             best, method = got, "mip"
-    value = float(p.pair_gain[best].sum())
+    value = gain(best)
     status = SolverStatus.OPTIMAL if bound - value < 1.0 else SolverStatus.FEASIBLE
     return best, status, max(bound, value), method
 
@@ -586,17 +700,16 @@ def _reasons(
     capacity (slots) / no van (own fleet) when possible pairs lost to others."""
     reason = np.zeros(snapshot.orders.count, dtype=np.int64)
     own = snapshot.carriers.kind == int(CarrierKind.OWN_FLEET)
-    for i in np.flatnonzero(carrier < 0):
-        if not (eligibility.reason[i] == 0).any():
-            reason[i] = Reason.NO_ELIGIBLE_CARRIER
-        elif not possible[i].any():
-            priced = prices.reason[i][(eligibility.reason[i] == 0) & (prices.reason[i] != 0)]
-            values, counts = np.unique(priced, return_counts=True)
-            reason[i] = int(values[np.argmax(counts)]) if len(values) else Reason.NO_RATE_CARD
-        elif (possible[i] & (prices.slot_idx[i] >= 0)).any() or not (possible[i] & own).any():
-            reason[i] = Reason.CAPACITY_EXHAUSTED
-        else:
-            reason[i] = Reason.NO_VEHICLE_FITS
+    out = carrier < 0
+    eligible = (eligibility.reason == 0).any(axis=1)
+    lost = out & possible.any(axis=1)  # possible pairs lost to others
+    by_slot = (possible & (prices.slot_idx >= 0)).any(axis=1) | ~(possible & own).any(axis=1)
+    reason[lost] = np.where(by_slot[lost], Reason.CAPACITY_EXHAUSTED, Reason.NO_VEHICLE_FITS)
+    reason[out & ~eligible] = Reason.NO_ELIGIBLE_CARRIER
+    for i in np.flatnonzero(out & eligible & ~lost).tolist():
+        priced = prices.reason[i][(eligibility.reason[i] == 0) & (prices.reason[i] != 0)]
+        values, counts = np.unique(priced, return_counts=True)
+        reason[i] = int(values[np.argmax(counts)]) if len(values) else Reason.NO_RATE_CARD
     return reason
 
 
