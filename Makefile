@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROTO_SRC := $(wildcard protos/lastmile/v1/*.proto)
 ADDRESS ?= 127.0.0.1:50051
 
-.PHONY: setup protos protos-check fmt lint test run bench bench-quick cov clean sample
+.PHONY: setup protos protos-check fmt lint test run bench cov clean sample
 
 setup: $(STAMP)
 

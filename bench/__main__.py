@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, each writing JSON under the results folder and a short table.
 
 Each benchmark runs in its own process (clean JIT and allocator state), one after the other so
-they never share the two cores. `--quick` passes smaller sizes where a benchmark supports it.
+they never share the two cores. `--only decide,pricing` runs a subset (routing, the long one,
+takes about 45 minutes: 62 instances x 2 budgets, our router and OR-Tools GLS, and VROOM).
 """
 
 from __future__ import annotations

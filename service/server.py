@@ -70,7 +70,9 @@ class Decider:
         if self._inline is not None:
             return self._inline.decide(request_bytes, budget_cap_s)
         assert self._pool is not None
-        future = self._pool.submit(worker.decide_in_process, request_bytes, budget_cap_s)
+        future = self._pool.submit(
+            worker.decide_in_process, request_bytes, budget_cap_s, time.monotonic()
+        )
         timeout = None if budget_cap_s is None else budget_cap_s + 5.0
         return future.result(timeout=timeout)
 

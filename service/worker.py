@@ -125,6 +125,8 @@ class Worker:
                 _validate(request, self.limits, rules, rates.ids)
                 snapshot = convert.to_snapshot(request, rates.cards)
                 if budget_cap_s is not None:
+                    # The deadline's clock started before parsing and conversion.
+                    budget_cap_s -= time.perf_counter() - started
                     if budget_cap_s <= 0:
                         return _status(
                             DEADLINE_EXCEEDED,
@@ -429,8 +431,14 @@ def init_process(
     _worker.warm_up()
 
 
-def decide_in_process(request_bytes: bytes, budget_cap_s: float | None) -> Result:
+def decide_in_process(
+    request_bytes: bytes, budget_cap_s: float | None, submitted: float | None = None
+) -> Result:
+    """`submitted`: `time.monotonic()` (one clock for all processes) when the server queued the
+    call, so time spent waiting for a free worker comes off the deadline's budget too."""
     assert _worker is not None, "init_process did not run"
+    if budget_cap_s is not None and submitted is not None:
+        budget_cap_s -= time.monotonic() - submitted
     return _worker.decide(request_bytes, budget_cap_s)
 
 

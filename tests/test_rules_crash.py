@@ -117,7 +117,10 @@ def test_reload_during_load() -> None:
 
 
 def test_memory_stays_flat_over_100k_orders() -> None:
-    """RSS after 100,000 evaluated orders is within a few MB of RSS after the first 10,000."""
+    """RSS over the last 20,000 of 100,000 evaluated orders stays within a few MB of RSS over
+    orders 10,000-30,000. Peaks of a window, not single readings: the allocator hands memory
+    back now and then, and a dip in the early reading would read as growth; a leak of 100 bytes
+    per order would still add 7 MB."""
     result = _run(
         """
         from bench.rules import synthetic
@@ -129,12 +132,13 @@ def test_memory_stays_flat_over_100k_orders() -> None:
         marks = {}
         for batch in range(100):
             rules.evaluate(snaps[batch % 10])
-            if batch in (9, 99):
-                marks[batch] = rss_kb()
+            marks[batch] = rss_kb()
         print(json.dumps(marks))
         """,
         timeout_s=240,
     )
-    marks = json.loads(result.stdout.strip().splitlines()[-1])
-    grown_kb = marks["99"] - marks["9"]
-    assert grown_kb < 8 * 1024, f"RSS grew by {grown_kb} kB over 90,000 orders"
+    marks = {int(k): v for k, v in json.loads(result.stdout.strip().splitlines()[-1]).items()}
+    early = max(marks[b] for b in range(10, 30))
+    late = max(marks[b] for b in range(80, 100))
+    grown_kb = late - early
+    assert grown_kb < 5 * 1024, f"RSS grew by {grown_kb} kB over about 70,000 orders"

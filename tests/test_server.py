@@ -305,3 +305,16 @@ def test_sigterm_lets_the_call_in_flight_finish_and_exits_zero() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_time_before_deciding_comes_off_the_deadline(sample_request: pb.DecideRequest) -> None:
+    """Parsing, validating and converting the sample take more than 1 ms, so a 1 ms budget cap
+    (what is left of a call's deadline) leaves nothing to decide with: DEADLINE_EXCEEDED, not a
+    decision that starts its own full 1 ms afterwards and answers late."""
+    from service.validate import Limits
+    from service.worker import DEADLINE_EXCEEDED, OK, Worker
+
+    decider = Worker(None, Limits())
+    payload = sample_request.SerializeToString()
+    assert decider.decide(payload, 0.001).code == DEADLINE_EXCEEDED
+    assert decider.decide(payload, 30.0).code == OK
