@@ -111,8 +111,12 @@ class FleetParams:
         those without a partner first, then by how much cheaper the van estimate is than the
         best partner (a big day keeps its routing model small; the rest go to partners).
     budget_s_per_pair
-        Also at most ``sqrt(time_limit_s / budget_s_per_pair)`` orders, so that building the
+        Also at most ``sqrt(work_s / budget_s_per_pair)`` orders, so that building the
         L x L model (about 1 us per location pair here) leaves the search most of the budget.
+    reference_orders
+        A solution limit is meant for a problem of this many offered orders; a bigger one gets
+        proportionally fewer solutions (to the power 1.5: each costs more than linearly more),
+        at least 10, so the work, and with it the time, stays about the same per budget.
     """
 
     speed_kmh: float | None = None
@@ -125,6 +129,7 @@ class FleetParams:
     max_offered: int = 2000
     offered_per_stop: int = 3
     budget_s_per_pair: float = 1e-6
+    reference_orders: int = 500
 
     def __post_init__(self) -> None:
         if self.speed_kmh is not None and not self.speed_kmh > 0:
@@ -490,6 +495,15 @@ def build_problem(
 # Solve and read back
 
 
+def scaled_solution_limit(limit: int, offered: int, params: FleetParams) -> int:
+    """``limit`` for a problem of ``params.reference_orders``; fewer for bigger ones, at least
+    ``min(limit, 10)`` (0 = no limit stays 0)."""
+    if limit <= 0 or offered <= params.reference_orders:
+        return limit
+    scaled = round(limit * math.pow(params.reference_orders / offered, 1.5))
+    return max(min(limit, 10), scaled)
+
+
 def route(
     snapshot: Snapshot,
     eligibility: Eligibility,
@@ -503,6 +517,7 @@ def route(
     engine: EngineName = "auto",
     polish: bool = True,
     params: FleetParams | None = None,
+    work_s: float | None = None,
 ) -> FleetPlan:
     """Route the own fleet over ``orders`` and read the plan back per snapshot order.
 
@@ -513,11 +528,16 @@ def route(
     time_limit_s
         Wall-clock budget of the routing call.
     solution_limit
-        ``> 0``: stop deterministically after that many solutions (see ``RoutingParams``).
+        ``> 0``: stop deterministically after that many solutions (see ``RoutingParams``),
+        scaled down for problems above ``params.reference_orders`` offered orders.
     engine
         Routing engine; ``"auto"`` picks by the features the problem uses.
     polish
         Drop stops and routes that cost more than their partner prices after the search.
+    work_s
+        The planned routing time, from the request's budget rather than the clock, so the
+        offered orders (and the plan) do not depend on how busy the machine is; None =
+        ``time_limit_s``.
 
     Returns
     -------
@@ -530,14 +550,15 @@ def route(
         If shapes are wrong or the time limit is not positive.
     """
     params = params or FleetParams()
-    max_orders = math.isqrt(int(time_limit_s / params.budget_s_per_pair))
+    work = time_limit_s if work_s is None else work_s
+    max_orders = math.isqrt(int(work / params.budget_s_per_pair))
     fp = build_problem(snapshot, eligibility, prices, scores, orders, mode, params, max_orders)
     plan = None
     if fp.problem is not None:
         routing = RoutingParams(
             time_limit_s=time_limit_s,
             seed=max(snapshot.options.seed, 0),
-            solution_limit=solution_limit,
+            solution_limit=scaled_solution_limit(solution_limit, fp.problem.num_orders, params),
             engine=engine,
             polish=polish,
         )

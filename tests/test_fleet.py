@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -172,3 +173,43 @@ def test_answer_never_worse_than_the_routed_baseline() -> None:
     )
     assert outcome.baseline_fleet is not None
     assert chosen <= baseline
+
+
+def test_solution_limit_scales_down_for_big_problems() -> None:
+    """Up to the reference size the limit is as given; above it fewer solutions, never below
+    min(limit, 10); 0 (no limit) and 1 (first plan) are kept."""
+    params = FleetParams(reference_orders=500)
+    scaled = [fleet.scaled_solution_limit(50, n, params) for n in (100, 500, 700, 1000, 2000)]
+    assert scaled[:2] == [50, 50]
+    assert scaled[1] > scaled[2] > scaled[3] > scaled[4] >= 10
+    assert scaled[3] == round(50 * 0.5**1.5)
+    assert fleet.scaled_solution_limit(0, 5000, params) == 0
+    assert fleet.scaled_solution_limit(1, 5000, params) == 1
+
+
+def test_offered_orders_follow_the_planned_work_not_the_clock() -> None:
+    """With `work_s` given, the time left on the clock does not change what is offered to the
+    router (nor, with a solution limit, the plan): the same request answers the same on a
+    busy machine."""
+    snapshot = _snapshot(2, 400, 3)
+    eligibility = BuiltinPolicy().evaluate(snapshot)
+    prices = pricing.price(snapshot, eligibility)
+    scores = assign.score(snapshot, prices)
+    everyone = np.ones(snapshot.orders.count, dtype=bool)
+    params = FleetParams(budget_s_per_pair=1e-2)  # sqrt(work_s / 1e-2): 20 orders at 4 s
+    plans = [
+        fleet.route(
+            snapshot, eligibility, prices, scores, everyone,
+            time_limit_s=limit, solution_limit=5, params=params, work_s=4.0,
+        )
+        for limit in (3.0, 30.0)
+    ]  # fmt: skip
+    assert 0 < plans[0].fleet_problem.order_idx.size <= 20
+    assert plans[0].fleet_problem.order_idx.tolist() == plans[1].fleet_problem.order_idx.tolist()
+    assert plans[0].kept.tolist() == plans[1].kept.tolist()
+    unplanned = fleet.route(
+        snapshot, eligibility, prices, scores, everyone,
+        time_limit_s=30.0, solution_limit=5, params=params,
+    )  # fmt: skip
+    offered = unplanned.fleet_problem.order_idx.size
+    assert plans[0].fleet_problem.order_idx.size < offered <= math.isqrt(int(30.0 / 1e-2))
