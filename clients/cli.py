@@ -96,11 +96,13 @@ def render_table(
             f"  {total.co2e_g / 1000:8.1f} kg CO2e\n"
         )
     baseline = pb.Baseline.Name(summary.baseline).removeprefix("BASELINE_")
+    more = summary.assigned - summary.baseline_assigned
+    delivered = f", {more:+,} orders delivered" if more else ""
     write(
         f"\nTotal cost {_eur(summary.total_cost.cents, currency)} for {summary.assigned} orders; "
         f"baseline {baseline} {_eur(summary.baseline_cost.cents, currency)} for "
         f"{summary.baseline_assigned} orders; savings {_eur(summary.savings.cents, currency)} "
-        f"({summary.savings_pct:.1f}%); {summary.co2e_g / 1000:.1f} kg CO2e\n"
+        f"({summary.savings_pct:.1f}%{delivered}); {summary.co2e_g / 1000:.1f} kg CO2e\n"
     )
     stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(summary.stage_ms.items()))
     write(f"Stage ms: {stages}\n")

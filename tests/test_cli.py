@@ -58,3 +58,5 @@ def test_table_shows_local_times_routes_and_totals(
     assert [(r.vehicle_id, str(len(r.stops))) for r in response.routes] == routes
     total = response.summary.total_cost.cents / 100
     assert f"Total cost {total:,.2f} EUR for {response.summary.assigned} orders" in table
+    more = response.summary.assigned - response.summary.baseline_assigned
+    assert more > 0 and f"%, +{more} orders delivered)" in table
