@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from rules.model import Issue
+from rules.watch import Poller, fingerprint
 from rules.yamlio import LineDict, LineList, load_yaml
 from solver.domain import Capability
 
@@ -623,8 +624,7 @@ class RateStore:
         self._on_event = on_event
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._fingerprint = self._scan()
+        self._fingerprint = fingerprint(self.directory, RATE_SUFFIXES)
         rates, issues = load_rates(self.directory)
         if rates is None:
             raise RatesInvalidError([str(i) for i in issues])
@@ -634,15 +634,11 @@ class RateStore:
         self._last_issues: tuple[Issue, ...] = ()
         self._reloads = 0
         self._failures = 0
-        self._thread: threading.Thread | None = None
-        if poll_interval_s > 0:
-            self._thread = threading.Thread(
-                target=self._poll,
-                args=(poll_interval_s,),
-                name=f"rates-poll:{self.directory}",
-                daemon=True,
-            )
-            self._thread.start()
+        self._poller = (
+            Poller(self._poll, poll_interval_s, f"rates-poll:{self.directory}")
+            if poll_interval_s > 0
+            else None
+        )
 
     def current(self) -> RateSet:
         """The serving cards (immutable; take it once per request)."""
@@ -662,23 +658,13 @@ class RateStore:
                 last_issues=self._last_issues,
             )
 
-    def _scan(self) -> tuple[tuple[str, int, int], ...]:
-        try:
-            return tuple(
-                (f.name, f.stat().st_mtime_ns, f.stat().st_size)
-                for f in sorted(self.directory.iterdir())
-                if f.suffix in RATE_SUFFIXES and f.is_file()
-            )
-        except OSError:
-            return ()
-
     def reload(self, *, force: bool = False) -> bool:
         """Look at the files now; returns True when a new set is serving."""
         with self._reload_lock:
-            fingerprint = self._scan()
-            if fingerprint == self._fingerprint and not force:
+            seen = fingerprint(self.directory, RATE_SUFFIXES)
+            if seen == self._fingerprint and not force:
                 return False
-            self._fingerprint = fingerprint
+            self._fingerprint = seen
             rates, issues = load_rates(self.directory)
             if rates is None:
                 lines = tuple(str(i) for i in issues)
@@ -717,19 +703,16 @@ class RateStore:
         except Exception:  # a logging hook must never stop reloads
             log.exception("rates on_event hook failed")
 
-    def _poll(self, interval_s: float) -> None:
-        while not self._stop.wait(interval_s):
-            try:
-                self.reload()
-            except (OSError, ValueError, RuntimeError) as exc:  # keep serving, say why
-                log.warning("rate cards reload failed: %s", exc)
+    def _poll(self) -> None:
+        try:
+            self.reload()
+        except (OSError, ValueError, RuntimeError) as exc:  # keep serving, say why
+            log.warning("rate cards reload failed: %s", exc)
 
     def close(self) -> None:
         """Stop polling."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5.0)
+        if self._poller is not None:
+            self._poller.stop()
 
     def __enter__(self) -> RateStore:
         return self

