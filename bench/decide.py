@@ -8,12 +8,10 @@ loopback hop and the worker process.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
-from pathlib import Path
 
+from bench import results
 from clients.client import Client
 from lastmile.v1 import orchestrator_pb2 as pb
 from samples.generate import generate_day
@@ -73,9 +71,7 @@ def main() -> int:
                 )
     finally:
         running.stop(grace_s=1.0)
-    result = {"benchmark": "decide", "machine": platform.machine(), "rows": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2))
+    results.write(args.out, "decide", {"rows": rows})
     stage_names = sorted({k for row in rows for k in row["stage_ms"]})  # type: ignore[attr-defined]
     print(f"{'orders':>7} {'gRPC ms':>9} " + " ".join(f"{s:>18}" for s in stage_names))
     for row in rows:

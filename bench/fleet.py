@@ -19,17 +19,14 @@ Run: ``python -m bench.fleet [--budget 10] [--days 3] [--out results/fleet.json]
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bench import results
 from clients.client import load_request
 from samples.generate import generate_day
 from service import convert
@@ -190,23 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{big['kept']} of {big['offered']} offered kept, feasible={big['feasible']})",
         flush=True,
     )
-    result = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load1_end": os.getloadavg()[0],
-        },
-        "args": vars(args),
-        "wall_s": round(time.perf_counter() - started, 1),
-        "keep_or_outsource": rows,
-        "first_feasible": big,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {out} in {result['wall_s']} s")
+    wall_s = round(time.perf_counter() - started, 1)
+    result = {"args": vars(args), "wall_s": wall_s, "keep_or_outsource": rows}
+    result["first_feasible"] = big
+    out = results.write(args.out, "fleet", result)
+    print(f"wrote {out} in {wall_s} s")
     return 0
 
 

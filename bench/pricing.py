@@ -19,17 +19,14 @@ status and objective. Writes JSON (`--out`) and prints a short table.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import platform
 import random
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bench import results
 from samples.generate import generate_day
 from service.convert import to_snapshot
 from solver import assign, pricing
@@ -508,18 +505,7 @@ def main() -> int:
         args.orders, args.repeat, args.plain_orders = 10_000, 3, 200
     k = bench_kernel(args.orders, args.repeat, args.plain_orders)
     a = bench_assignment(args.assign_orders, args.slots, args.budget_s)
-    result = {
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "load_avg_1m": os.getloadavg()[0],
-        },
-        "pricing": k,
-        "assignment": a,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    results.write(args.out, "pricing", {"pricing": k, "assignment": a})
     print("\n".join(_table(k, a)))
     return 0
 

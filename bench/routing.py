@@ -18,21 +18,17 @@ Run: ``python -m bench.routing [--budgets 2,10] [--instances C101,R1] [--jobs 1]
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import multiprocessing
-import os
-import platform
 import statistics
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bench import results
 from solver.routing import EngineName, RoutingParams, RoutingProblem, check_plan, solve
 from solver.solomon import (
     BestKnown,
@@ -634,25 +630,11 @@ def main(argv: list[str] | None = None) -> int:
             keep_or_outsource(seed, 400, 12, args.kos_budget) for seed in (1, 2, 3)
         ]
     summary = summarise(records, budgets)
-    result = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load1_end": os.getloadavg()[0],
-        },
-        "args": vars(args),
-        "wall_s": round(time.perf_counter() - started, 1),
-        "summary": summary,
-        **extra,
-        "runs": records,
-    }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    wall_s = round(time.perf_counter() - started, 1)
+    result = {"args": vars(args), "wall_s": wall_s, "summary": summary, **extra, "runs": records}
+    out = results.write(args.out, "routing", result)
     print_table(summary, extra)
-    print(f"wrote {out} in {result['wall_s']} s")
+    print(f"wrote {out} in {wall_s} s")
     return 0
 
 
