@@ -318,3 +318,39 @@ def test_time_before_deciding_comes_off_the_deadline(sample_request: pb.DecideRe
     payload = sample_request.SerializeToString()
     assert decider.decide(payload, 0.001).code == DEADLINE_EXCEEDED
     assert decider.decide(payload, 30.0).code == OK
+
+
+def test_burst_over_the_concurrency_limit_is_shed_and_answers_agree() -> None:
+    """A load burst: 16 simultaneous calls at a server that takes 4 at a time. Calls over the
+    limit are refused at once with RESOURCE_EXHAUSTED (never queued into a time-out, never
+    INTERNAL); every answered call carries the same decision; the server answers afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.server import create_server
+    from service.settings import Settings
+
+    request = generate_day(seed=5, orders=60, vehicles=3)
+    request.options.time_budget.FromMilliseconds(1000)
+    settings = Settings(address="127.0.0.1:0", workers=1, max_concurrent_rpcs=4, grace_s=5.0)
+    running = create_server(settings)
+    try:
+        with Client(f"127.0.0.1:{running.port}") as client:
+
+            def call(_: int) -> pb.DecideResponse | grpc.StatusCode:
+                try:
+                    return client.decide(request, timeout_s=60)
+                except OrchestratorError as error:
+                    return error.code
+
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                outcomes = list(pool.map(call, range(16)))
+            answers = [o for o in outcomes if isinstance(o, pb.DecideResponse)]
+            refused = [o for o in outcomes if not isinstance(o, pb.DecideResponse)]
+            assert set(refused) <= {grpc.StatusCode.RESOURCE_EXHAUSTED}, refused
+            assert 1 <= len(answers) <= 12 and refused
+            assert len({_without_timings(a) for a in answers}) == 1
+            assert _without_timings(client.decide(request, timeout_s=60)) == _without_timings(
+                answers[0]
+            )
+    finally:
+        running.stop(grace_s=5.0)
