@@ -44,7 +44,7 @@ class Settings:
     max_concurrent_rpcs: int = 16  # beyond this, calls are refused with RESOURCE_EXHAUSTED
     max_message_bytes: int = 64 * 1024 * 1024
     drain_delay_s: float = 0.5  # NOT_SERVING this long before refusing new calls
-    grace_s: float = 10.0  # in-flight calls get this long to finish
+    grace_s: float = 20.0  # in-flight calls get this long to finish: above the 10 s default budget
     max_connection_age_s: float = 120.0  # so clients rebalance onto new replicas
     deadline_margin_s: float = 0.05  # solver stops this long before the call's deadline
     log_format: str = "console"  # or "json"
