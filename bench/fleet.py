@@ -32,7 +32,7 @@ from samples.generate import generate_day
 from service import convert
 from solver import assign, fleet, pricing
 from solver.checks import BuiltinPolicy
-from solver.decide import _merge, _with_partners
+from solver.decide import _make_room, _merge, _with_partners
 from solver.routing import check_plan
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ def _one_way(request: pb.DecideRequest, mode: Mode, budget_s: float) -> dict[str
     if more is not plan:
         plan = more
         chosen = _merge(snapshot, scores, chosen, plan, chosen.policy, chosen.status)
+    # And room on the vans for orders left out for partner capacity.
+    room_deadline = time.perf_counter() + max(1.0, budget_s / 5)
+    chosen, plan = _make_room(snapshot, eligibility, prices, scores, chosen, plan, room_deadline)
     wall = time.perf_counter() - started
     assigned = chosen.carrier_idx >= 0
     partner_rows = np.flatnonzero(assigned & ~plan.kept)
