@@ -7,6 +7,9 @@ Own fleet (policy OPTIMAL): keep-or-outsource in one model (`solver.fleet`). Eve
 fleet may take is offered to the router, which may drop it at the score of its best partner;
 the orders it keeps ride on the vans (price = marginal route cost), the rest go through the
 capacity-aware partner assignment (`solver.optimize`) with the own fleet closed to them.
+Two repairs on the routes as they are: orders no partner could take go onto the vans where they
+fit, and dropped orders holding slots that capacity-starved orders could use move onto the vans
+when that delivers more orders or as many for less (`_make_room`).
 Baseline (GREEDY, the foundation's policy): greedy's own-fleet orders are routed vans-first with
 the first plan the router finds (a greedy plan); the ones no route takes go back through greedy
 with the own fleet closed to them. Policy GREEDY answers with that baseline, and so does policy
