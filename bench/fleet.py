@@ -4,9 +4,10 @@ For the bundled sample day and generated days (``samples.generate.generate_day``
 run and with the same routing budget, the whole own-fleet + partner decision two ways:
 
 * joint (the service): the router may drop each order at its best partner's score, the orders
-  it leaves go through the optimal partner assignment (``solver.decide`` does exactly this);
+  it leaves go through the optimal partner assignment and its two repairs
+  (``solver.decide.settle``, exactly what the service runs);
 * vans first: the router keeps every order it can fit (dropping costs far more than any route
-  change), partners (same optimal assignment) take the leftovers, the same insertion follows.
+  change), then the same ``settle``.
 
 Total cost = route costs + partner prices of the assigned orders; orders nobody takes are
 counted separately (an unassigned order costs nothing here, so compare the counts too).
@@ -32,7 +33,7 @@ from samples.generate import generate_day
 from service import convert
 from solver import assign, fleet, pricing
 from solver.checks import BuiltinPolicy
-from solver.decide import _make_room, _merge, _with_partners
+from solver.decide import settle
 from solver.routing import check_plan
 
 if TYPE_CHECKING:
@@ -53,20 +54,9 @@ def _one_way(request: pb.DecideRequest, mode: Mode, budget_s: float) -> dict[str
         snapshot, eligibility, prices, scores, everyone, time_limit_s=budget_s, mode=mode
     )
     routed_s = time.perf_counter() - started
-    chosen = _with_partners(
-        snapshot, eligibility, prices, scores, plan, time.perf_counter() + max(1.0, budget_s / 5)
-    )
-    # As in solver.decide: orders no partner could take go onto the vans where they fit.
-    lost = np.flatnonzero(plan.offered & ~plan.kept & (chosen.carrier_idx < 0))
-    more = fleet.insert_orders(
-        snapshot, eligibility, plan, lost, time_limit_s=max(1.0, budget_s / 5)
-    )
-    if more is not plan:
-        plan = more
-        chosen = _merge(snapshot, scores, chosen, plan, chosen.policy, chosen.status)
-    # And room on the vans for orders left out for partner capacity.
-    room_deadline = time.perf_counter() + max(1.0, budget_s / 5)
-    chosen, plan = _make_room(snapshot, eligibility, prices, scores, chosen, plan, room_deadline)
+    # As in solver.decide: the partner assignment, then the two repairs.
+    deadline = time.perf_counter() + max(2.0, budget_s / 2)
+    chosen, plan = settle(snapshot, eligibility, prices, scores, plan, deadline)
     wall = time.perf_counter() - started
     assigned = chosen.carrier_idx >= 0
     partner_rows = np.flatnonzero(assigned & ~plan.kept)

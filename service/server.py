@@ -132,14 +132,22 @@ def _finish(
     raise AssertionError("unreachable")
 
 
+def _time_left(context: grpc.ServicerContext, settings: Settings) -> float | None:
+    """Seconds the call may still use (its deadline less the margin; may be <= 0), None without
+    a deadline. No deadline reads as None or as "forever" (about 2**63 ns): both mean no cap."""
+    remaining = context.time_remaining()
+    if remaining is None or remaining > NO_DEADLINE_S:
+        return None
+    return float(remaining) - settings.deadline_margin_s
+
+
 def _validate_rules_handler(
     settings: Settings, decider: Decider
 ) -> grpc.RpcMethodHandler[bytes, bytes]:
     def validate_rules(request_bytes: bytes, context: grpc.ServicerContext) -> bytes:
         started = time.perf_counter()
-        remaining = context.time_remaining()
-        no_deadline = remaining is None or remaining > NO_DEADLINE_S
-        timeout = None if no_deadline else max(remaining - settings.deadline_margin_s, 0.0)
+        left = _time_left(context, settings)
+        timeout = None if left is None else max(left, 0.0)
         try:
             result = decider.validate_rules(request_bytes, timeout)
         except concurrent.futures.TimeoutError:
@@ -158,12 +166,8 @@ def _validate_rules_handler(
 def _decide_handler(settings: Settings, decider: Decider) -> grpc.RpcMethodHandler[bytes, bytes]:
     def decide(request_bytes: bytes, context: grpc.ServicerContext) -> bytes:
         started = time.perf_counter()
-        remaining = context.time_remaining()
-        # No deadline reads as None or as "forever" (about 2**63 ns): both mean no cap.
-        no_deadline = remaining is None or remaining > NO_DEADLINE_S
-        cap = None if no_deadline else remaining - settings.deadline_margin_s
         try:
-            result = decider.decide(request_bytes, cap)
+            result = decider.decide(request_bytes, _time_left(context, settings))
         except concurrent.futures.TimeoutError:
             result = worker.Result(worker.DEADLINE_EXCEEDED, b"", "deadline passed", ())
         except concurrent.futures.process.BrokenProcessPool:

@@ -139,22 +139,7 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
             work_s=ROUTING_SHARE * (1.0 - BASELINE_ROUTING_SHARE) * planned_s,
         )
         watch.lap("routing")
-        chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
-        watch.lap("assignment_optimal")
-        # Orders left to partners that no partner could take: onto the vans after all, where
-        # they fit (cheapest insertion; the rest stay unassigned).
-        lost = np.flatnonzero(plan.offered & ~plan.kept & (chosen.carrier_idx < 0))
-        if lost.size:
-            more = fleet.insert_orders(
-                snapshot, eligibility, plan, lost, time_limit_s=_share(deadline, 0.8)
-            )
-            if more is not plan:
-                plan = more
-                chosen = _merge(snapshot, scores, chosen, plan, Policy.OPTIMAL, chosen.status)
-            watch.lap("routing_insert")
-        if MAKE_ROOM:
-            chosen, plan = _make_room(snapshot, eligibility, prices, scores, chosen, plan, deadline)
-            watch.lap("routing_make_room")
+        chosen, plan = settle(snapshot, eligibility, prices, scores, plan, deadline, watch)
         out_scores = _route_scores(snapshot, scores, plan)
         if routed_greedy is not None:
             # Never answer worse than the routed greedy on the same request: when it serves as
@@ -288,6 +273,36 @@ def _with_partners(
     if plan.plan is not None and status == SolverStatus.OPTIMAL and plan.status != "OPTIMAL":
         status = SolverStatus.FEASIBLE  # the routes are not proven optimal
     return _merge(snapshot, scores, partners, plan, Policy.OPTIMAL, status)
+
+
+def settle(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    prices: PriceTable,
+    scores: np.ndarray,
+    plan: FleetPlan,
+    deadline: float,
+    watch: _Stopwatch | None = None,
+) -> tuple[Assignment, FleetPlan]:
+    """After keep-or-outsource routing: the optimal partner assignment of what the vans left,
+    then the two repairs on the routes as they are (orders no partner took onto the vans where
+    they fit; room for orders left out for partner capacity)."""
+    watch = watch or _Stopwatch()
+    chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
+    watch.lap("assignment_optimal")
+    lost = np.flatnonzero(plan.offered & ~plan.kept & (chosen.carrier_idx < 0))
+    if lost.size:
+        more = fleet.insert_orders(
+            snapshot, eligibility, plan, lost, time_limit_s=_share(deadline, 0.8)
+        )
+        if more is not plan:
+            plan = more
+            chosen = _merge(snapshot, scores, chosen, plan, Policy.OPTIMAL, chosen.status)
+        watch.lap("routing_insert")
+    if MAKE_ROOM:
+        chosen, plan = _make_room(snapshot, eligibility, prices, scores, chosen, plan, deadline)
+        watch.lap("routing_make_room")
+    return chosen, plan
 
 
 def _make_room(
