@@ -15,7 +15,8 @@ Problem (:func:`build_problem`)
     delivery hours (regulated goods), whose windows were cut to those hours and stay hard.
     Vans: their shifts, starting no earlier than ``now`` + the own carrier's lead time;
     capacity in grams, millilitres and stops; skills; breaks; maximum route duration; fixed,
-    per-km and per-hour cost.
+    per-km and per-hour cost; the emissions of every km at the request's emissions weight
+    (in the drop prices' units), which the router minimises with the money.
     Travel: the request's road matrix (``snapshot.matrix``) between the places it covers
     (durations from it too, else its distance at the fleet speed); elsewhere haversine x
     ``options.circuity``; one speed for the whole fleet (the slowest van's unless
@@ -487,8 +488,22 @@ def build_problem(
         lateness_cost_per_min=max(0, round(snapshot.options.lateness_cents_per_min)),
         max_lateness_s=params.max_lateness_s,
         hard_windows=eligibility.restricted_hours[idx],  # late would be unlawful, not dearer
+        co2e_cost_per_km=co2e_cost_per_km(snapshot, vans),
     )
     return FleetProblem(problem, idx, own_col[idx].astype(np.int64), vans, origin_ts, mode)
+
+
+def co2e_cost_per_km(snapshot: Snapshot, vans: np.ndarray) -> np.ndarray:
+    """int64[V] hundredths of a cent per km: the emissions weight on each van's g CO2e per km,
+    in the units of the drop prices (scores divided by the cost weight), so the router weighs a
+    van's emissions as the score weighs a partner's."""
+    options = snapshot.options
+    g_per_km = snapshot.carriers.emissions_g_per_km[snapshot.fleet.carrier_idx[vans]]
+    cents = options.emissions_cents_per_kg * g_per_km / 1000.0
+    if options.cost_weight > 0:
+        cents = cents / options.cost_weight
+    out: np.ndarray = np.rint(np.maximum(cents, 0.0) * 100.0).astype(np.int64)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ they drive. Two engines sit behind :func:`solve`:
 
 Money is exact: costs are kept in integer units of 1/3,600,000 cent so that cents per km
 (per metre / 1000), cents per hour (per second / 3600) and cents per minute of lateness are
-all integers, then divided by their common divisor before they reach an engine. Reported costs
-are cents, rounded half up once per route and once for the objective.
+all integers, then divided by their common divisor before they reach an engine. Priced
+emissions (hundredths of a cent per km) join the per-metre cost the engines minimise but not
+the money a route reports. Reported costs are cents, rounded half up once per route and once
+for the objective.
 
 Times in the plan do not come from the engines: a small scheduler re-times every route the same
 way (earliest feasible end, then the latest depot departure that keeps it, i.e. minimum
@@ -50,6 +52,7 @@ UNITS_PER_CENT: Final = 3_600_000
 _PER_KM_TO_UNITS_PER_M: Final = 3_600  # (cents/km) / 1000 m * 3.6e6
 _PER_HOUR_TO_UNITS_PER_S: Final = 1_000  # (cents/h) / 3600 s * 3.6e6
 _PER_MIN_TO_UNITS_PER_S: Final = 60_000  # (cents/min) / 60 s * 3.6e6
+_CENTI_PER_KM_TO_UNITS_PER_M: Final = 36  # (cents/100 per km) / 1000 m * 3.6e6
 _MANDATORY_FLOOR: Final = 1_000_000
 _FULL_INSERTION_MAX_NODES: Final = 500
 _FIRST_SOLUTION_NEIGHBOURS: Final = 50
@@ -128,6 +131,10 @@ class RoutingProblem:
     hard_windows
         ``bool[N]`` or None: orders whose windows stay hard even when lateness is priced (goods
         that may only be delivered inside allowed hours, where late is unlawful, not dearer).
+    co2e_cost_per_km
+        ``int64[V]`` or None: the emissions of driving, priced in hundredths of a cent per km
+        (the caller's weight per kg CO2e times the van's grams per km). Routing minimises it
+        with the money; a route's ``cost`` stays money (and lateness) only.
     """
 
     travel_s: I64
@@ -157,6 +164,7 @@ class RoutingProblem:
     lateness_cost_per_min: int
     max_lateness_s: int = 0
     hard_windows: np.ndarray | None = None
+    co2e_cost_per_km: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         errors = _validate_problem(self)
@@ -263,6 +271,8 @@ def _validate_problem(p: RoutingProblem) -> list[str]:
         errors.append("Expected max_lateness_s >= 0 (int)")
     if p.hard_windows is not None:
         ok = expect("hard_windows", np.bool_, 1) and ok
+    if p.co2e_cost_per_km is not None:
+        ok = expect("co2e_cost_per_km", np.int64, 1) and ok
     if not ok:
         return errors
 
@@ -280,6 +290,11 @@ def _validate_problem(p: RoutingProblem) -> list[str]:
     for name in (*_INT_FIELDS_V, "vehicle_skills"):
         if getattr(p, name).shape != (n_veh,):
             errors.append(f"Expected {name} of shape (V,) = ({n_veh},)")
+    if p.co2e_cost_per_km is not None:
+        if p.co2e_cost_per_km.shape != (n_veh,):
+            errors.append(f"Expected co2e_cost_per_km of shape (V,) = ({n_veh},)")
+        elif p.co2e_cost_per_km.size and int(p.co2e_cost_per_km.min()) < 0:
+            errors.append("Expected co2e_cost_per_km >= 0")
     for name in (*_INT_FIELDS_N, "required_skills"):
         if getattr(p, name).shape != (n_ord,):
             errors.append(f"Expected {name} of shape (N,) = ({n_ord},)")
@@ -422,7 +437,8 @@ class RoutingPlan:
 
     ``marginal_cost[i]`` (cents) is what removing served order ``i`` saves on its route
     (fixed cost included when it is the only stop); -1 for dropped orders. ``objective`` (cents)
-    is the route costs plus the outsource prices of dropped optional orders. ``status``:
+    is the route costs plus their priced emissions (``co2e_cost_per_km``) plus the outsource
+    prices of dropped optional orders; route costs and marginal costs are money only. ``status``:
     ``"OPTIMAL"`` (proved, or no orders), ``"FEASIBLE"``, ``"PARTIAL"`` (a plan, but some
     mandatory orders could not be served; they are in ``dropped``), ``"NO_SOLUTION"``.
     """
@@ -535,6 +551,7 @@ def _vehicle_type_key(p: RoutingProblem, v: int) -> tuple[int, ...]:
         int(p.fixed_cost[v]),
         int(p.cost_per_km[v]),
         int(p.cost_per_hour[v]),
+        int(p.co2e_cost_per_km[v]) if p.co2e_cost_per_km is not None else 0,
         int(max(p.max_duration_s[v], 0)),
         *[int(c) for c in p.vehicle_capacity[v]],
     )
@@ -553,7 +570,8 @@ class _Scale:
     """Integer cost coefficients shared by both engines (internal unit = ``divisor`` units)."""
 
     divisor: int
-    per_m: list[int]  # per vehicle, per metre
+    per_m: list[int]  # per vehicle, per metre: money and priced emissions
+    co2e_per_m: list[int]  # per vehicle, per metre: the priced emissions alone
     per_s: list[int]  # per vehicle, per second of route duration
     fixed: list[int]  # per vehicle
     late_per_s: int
@@ -564,20 +582,27 @@ class _Scale:
         units = internal * self.divisor
         return (units + UNITS_PER_CENT // 2) // UNITS_PER_CENT
 
+    def money(self, internal: int, v: int, distance_m: int) -> int:
+        """Internal units of a route on vehicle ``v`` without its priced emissions."""
+        return internal - self.co2e_per_m[v] * distance_m
+
 
 def _scale(problem: RoutingProblem) -> _Scale:
     p = problem
     per_m = [int(c) * _PER_KM_TO_UNITS_PER_M for c in p.cost_per_km]
+    co2e = p.co2e_cost_per_km if p.co2e_cost_per_km is not None else np.zeros(len(per_m))
+    co2e_per_m = [int(c) * _CENTI_PER_KM_TO_UNITS_PER_M for c in co2e]
     per_s = [int(c) * _PER_HOUR_TO_UNITS_PER_S for c in p.cost_per_hour]
     fixed = [int(c) * UNITS_PER_CENT for c in p.fixed_cost]
     late = p.lateness_cost_per_min * _PER_MIN_TO_UNITS_PER_S
     outs = [int(c) * UNITS_PER_CENT if c >= 0 else -1 for c in p.outsource_cost]
     divisor = 0
-    for c in (*per_m, *per_s, *fixed, late, *outs):
+    for c in (*per_m, *co2e_per_m, *per_s, *fixed, late, *outs):
         if c > 0:
             divisor = math.gcd(divisor, c)
     divisor = max(divisor, 1)
-    per_m = [c // divisor for c in per_m]
+    per_m = [(m + e) // divisor for m, e in zip(per_m, co2e_per_m, strict=True)]
+    co2e_per_m = [c // divisor for c in co2e_per_m]
     per_s = [c // divisor for c in per_s]
     fixed = [c // divisor for c in fixed]
     late //= divisor
@@ -587,7 +612,7 @@ def _scale(problem: RoutingProblem) -> _Scale:
     bound += horizon * (max(per_s, default=0) + late)
     big = min(max(_MANDATORY_FLOOR, 100 * bound), (1 << 62) // max(1, p.num_orders + 1))
     penalty = [c // divisor if c >= 0 else big for c in outs]
-    return _Scale(divisor, per_m, per_s, fixed, late, penalty)
+    return _Scale(divisor, per_m, co2e_per_m, per_s, fixed, late, penalty)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1412,6 +1437,7 @@ def _assemble(
             tm = _engine_times(p, sched, raw)
         units, dist = _route_units(p, scale, v, seq, tm)
         total_units += units
+        money = scale.money(units, v, dist)
         served.update(seq)
         load = p.order_demand[seq].sum(axis=0) if p.num_dims else np.zeros(0, dtype=np.int64)
         stops = []
@@ -1435,14 +1461,14 @@ def _assemble(
                 end_s=tm.end_s,
                 distance_m=dist,
                 duration_s=tm.end_s - tm.start_s,
-                cost=scale.to_cents(units),
+                cost=scale.to_cents(money),
                 break_start_s=tm.break_start_s,
             )
         )
         for k, o in enumerate(seq):
             rest = _without(seq, k)
             if not rest:
-                marginal[o] = scale.to_cents(units)
+                marginal[o] = scale.to_cents(money)
                 continue
             tm_rest = sched.schedule(v, rest)
             if tm_rest is None:  # same clock minus the stop: feasible for metric travel times
@@ -1455,8 +1481,9 @@ def _assemble(
                     [tm.lateness[j] for j in keep],
                     tm.break_start_s,
                 )
-            rest_units, _ = _route_units(p, scale, v, rest, tm_rest)
-            marginal[o] = scale.to_cents(units) - scale.to_cents(rest_units)
+            rest_units, rest_m = _route_units(p, scale, v, rest, tm_rest)
+            rest_money = scale.money(rest_units, v, rest_m)
+            marginal[o] = scale.to_cents(money) - scale.to_cents(rest_money)
     dropped = [o for o in range(p.num_orders) if o not in served]
     mandatory_dropped = [o for o in dropped if int(p.outsource_cost[o]) < 0]
     total_units += sum(scale.penalty[o] for o in dropped if int(p.outsource_cost[o]) >= 0)

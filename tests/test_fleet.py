@@ -85,6 +85,38 @@ def test_route_plan_is_feasible_and_answers_each_kept_order(day: tuple) -> None:
     assert sorted(plan.stop_of) == kept.tolist()
 
 
+@pytest.mark.parametrize(("emissions", "cost_weight"), [(0.0, 1.0), (10.0, 1.0), (250.0, 2.0)])
+def test_router_prices_van_emissions_like_the_score(
+    day: tuple,  # type: ignore[type-arg]
+    emissions: float,
+    cost_weight: float,
+) -> None:
+    """Each van's km carry the request's emissions weight on its g CO2e per km, in the drop
+    prices' units (score / cost weight); routes still report money."""
+    snapshot, eligibility, prices, _ = day
+    options = dataclasses.replace(
+        snapshot.options, emissions_cents_per_kg=emissions, cost_weight=cost_weight
+    )
+    snapshot = dataclasses.replace(snapshot, options=options)
+    scores = assign.score(snapshot, prices)
+    everyone = np.ones(snapshot.orders.count, dtype=bool)
+    plan = fleet.route(
+        snapshot, eligibility, prices, scores, everyone, time_limit_s=5.0, solution_limit=5
+    )
+    problem = plan.fleet_problem.problem
+    assert problem is not None and problem.co2e_cost_per_km is not None and plan.plan is not None
+    vans = plan.fleet_problem.vehicle_idx
+    g_per_km = snapshot.carriers.emissions_g_per_km[snapshot.fleet.carrier_idx[vans]]
+    want = [round(emissions * g / 1000.0 / cost_weight * 100.0) for g in g_per_km.tolist()]
+    assert problem.co2e_cost_per_km.tolist() == want
+    assert [e for e in check_plan(problem, plan.plan) if "mandatory" not in e] == []
+    priced = sum(want[r.vehicle_idx] / 100.0 * r.distance_m / 1000.0 for r in plan.plan.routes)
+    money = sum(r.cost for r in plan.plan.routes)
+    dropped = sum(int(problem.outsource_cost[o]) for o in plan.plan.dropped)
+    rounding = 0.5 * (len(plan.plan.routes) + 1)  # each route's cents, and the objective's
+    assert abs(plan.plan.objective - (money + priced + dropped)) <= rounding
+
+
 def test_vans_first_keeps_at_least_as_many(day: tuple) -> None:  # type: ignore[type-arg]
     """Vans first never keeps fewer orders than keep-or-outsource."""
     snapshot, eligibility, prices, scores = day

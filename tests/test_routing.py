@@ -360,6 +360,9 @@ def test_invalid_params_raise(kwargs: dict[str, Any], message: str) -> None:
         (with_windows([[(0, 10), (5, 20)], [(0, 9)], [(0, 9)], [(0, 9)]]), "sorted and disjoint"),
         ({"lateness_cost_per_min": -1}, "Expected lateness_cost_per_min >= 0"),
         ({"vehicle_start_loc": np.array([9])}, "Expected 0 <= vehicle_start_loc < L"),
+        ({"co2e_cost_per_km": np.array([-1])}, "Expected co2e_cost_per_km >= 0"),
+        ({"co2e_cost_per_km": np.array([1, 2])}, r"Expected co2e_cost_per_km of shape \(V,\)"),
+        ({"co2e_cost_per_km": np.array([1.5])}, "Expected co2e_cost_per_km dtype int64"),
     ],
 )
 def test_invalid_problem_raises(overrides: dict[str, Any], message: str) -> None:
@@ -448,3 +451,60 @@ def test_insert_puts_a_dropped_order_on_a_route() -> None:
     assert more.dropped == ()
     assert check_plan(problem, more) == []
     assert more.objective > plan.objective - 1  # serving it costs more than its drop price
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+@pytest.mark.parametrize(("co2e", "kept"), [(0, True), (500, False)])
+def test_priced_emissions_count_in_the_objective_not_in_the_cost(
+    engine: EngineName, co2e: int, kept: bool
+) -> None:
+    """A far order worth keeping for its money (detour about 384 cents against a 500-cent
+    partner) is dropped once its emissions are priced (5 cents per km more); routes still
+    cost money only."""
+    pts = [(0.0, 0.0), (1000.0, 0.0), (1000.0, 500.0), (0.0, 20_000.0)]
+    problem = make_problem(
+        pts,
+        cost_per_km=np.array([10], dtype=np.int64),
+        co2e_cost_per_km=np.array([co2e], dtype=np.int64),
+        outsource_cost=np.array([-1, -1, 500], dtype=np.int64),
+    )
+    plan = solve(problem, fixed(engine))
+    assert check_plan(problem, plan) == []  # recomputes each route's cost as money
+    assert (2 not in plan.dropped) is kept
+    km = sum(r.distance_m for r in plan.routes) / 1000.0
+    money = sum(r.cost for r in plan.routes)
+    assert money == round(10 * km)
+    emissions = co2e / 100.0 * km
+    assert abs(plan.objective - (money + emissions + (0 if kept else 500))) <= 1
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_priced_emissions_choose_the_cleaner_van(engine: EngineName) -> None:
+    """Two vans at the same money per km: the one with fewer priced emissions drives."""
+    for clean in (0, 1):
+        co2e = np.array([900, 900], dtype=np.int64)
+        co2e[clean] = 100
+        problem = make_problem(RING[:4], n_vehicles=2, co2e_cost_per_km=co2e)
+        plan = solve(problem, fixed(engine))
+        assert check_plan(problem, plan) == []
+        assert [r.vehicle_idx for r in plan.routes] == [clean]
+        (route,) = plan.routes
+        assert route.cost == round(1000 * route.distance_m / 1000.0)
+
+
+def test_marginal_cost_leaves_priced_emissions_out() -> None:
+    """With priced emissions, marginal costs are still the money a stop adds to its route."""
+    pts = [(0.0, 0.0), (1000.0, 0.0), (2000.0, 500.0), (1000.0, 1500.0)]
+    problem = make_problem(pts, co2e_cost_per_km=np.array([700], dtype=np.int64))
+    plan = solve(problem, fixed())
+    (route,) = plan.routes
+    seq = [s.order_idx for s in route.stops]
+    d = problem.distance_m
+
+    def metres(orders: list[int]) -> int:
+        locs = [0, *[int(problem.order_loc[o]) for o in orders], 0]
+        return sum(int(d[a, b]) for a, b in itertools.pairwise(locs))
+
+    assert route.cost == metres(seq)  # 1000 cents per km = 1 cent per metre
+    for k, o in enumerate(seq):
+        assert plan.marginal_cost[o] == metres(seq) - metres(seq[:k] + seq[k + 1 :])
