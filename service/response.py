@@ -182,6 +182,21 @@ def _route_price(outcome: Outcome, i: int, currency: str) -> pb.Price:
     return pb.Price(total=_money(cents, currency), lines=[line])
 
 
+def _quote_price(outcome: Outcome, i: int, currency: str) -> pb.Price:
+    """One ROUTE line: what a van's route would cost more with the order (`fleet.Quotes`)."""
+    plan = outcome.fleet
+    assert plan is not None and plan.quotes is not None
+    q = plan.quotes
+    cents = int(q.cents[i])
+    van = outcome.snapshot.fleet.ids[int(q.vehicle_idx[i])]
+    description = (
+        f"cheapest place on the vans' routes: stop {int(q.stop[i])} of {int(q.stops[i])} on "
+        f"{van}'s route (+{int(q.extra_m[i]) / 1000:.1f} km)"
+    )
+    line = pb.PriceLine(code="ROUTE", description=description, amount=_money(cents, currency))
+    return pb.Price(total=_money(cents, currency), lines=[line])
+
+
 class _Pairs:
     """What decisions say about order x carrier pairs, read once from the outcome as lists:
     prices (every breakdown of the response from one batched `pricing.breakdowns` call, as
@@ -202,6 +217,16 @@ class _Pairs:
             self.r_end = plan.promise_end_ts.tolist()
             self.r_co2e = [round(float(g), 1) for g in plan.co2e_g.tolist()]
         self.routed: list[int] = routed.tolist()
+        quoted = np.full(n, -1, dtype=np.int64)  # the own carrier of a van quote, per order
+        if plan is not None and plan.quotes is not None:
+            q = plan.quotes
+            quoted = np.where(q.quoted & (q.cents >= 0), q.carrier_idx, -1)
+            self.q_cents = q.cents.tolist()
+            self.q_eta = q.eta_ts.tolist()
+            self.q_start = q.promise_start_ts.tolist()
+            self.q_end = q.promise_end_ts.tolist()
+            self.q_co2e = [round(float(g), 1) for g in q.co2e_g.tolist()]
+        self.quoted: list[int] = quoted.tolist()
         self.price_cents: list[list[int]] = prices.price_cents.tolist()
         self.eta: list[list[int]] = prices.eta_ts.tolist()
         self.start: list[list[int]] = prices.promise_start_ts.tolist()
@@ -221,7 +246,7 @@ class _Pairs:
         for i, carriers in wanted:
             r = self.routed[i]
             for j in carriers:
-                if j != r:
+                if j != r and j != self.quoted[i]:
                     rows.append(i)
                     cols.append(j)
         self._prices: dict[tuple[int, int], object] = {}
@@ -248,23 +273,33 @@ class _Pairs:
         """The price of a pair as a `pb.Price` or its dict (both fit a constructor)."""
         if self.routed[i] == c:
             return _route_price(self.outcome, i, self.currency)
+        if self.quoted[i] == c:
+            return _quote_price(self.outcome, i, self.currency)
         return self._prices[i, c]
 
     def cents(self, i: int, c: int) -> int:
-        return int(self.marginal[i]) if self.routed[i] == c else self.price_cents[i][c]
+        if self.routed[i] == c:
+            return int(self.marginal[i])
+        return int(self.q_cents[i]) if self.quoted[i] == c else self.price_cents[i][c]
 
     def eta_ts(self, i: int, c: int) -> int:
-        return int(self.r_eta[i]) if self.routed[i] == c else self.eta[i][c]
+        if self.routed[i] == c:
+            return int(self.r_eta[i])
+        return int(self.q_eta[i]) if self.quoted[i] == c else self.eta[i][c]
 
     def promise(self, i: int, c: int) -> dict[str, dict[str, int]]:
         if self.routed[i] == c:
             start, end = int(self.r_start[i]), int(self.r_end[i])
+        elif self.quoted[i] == c:
+            start, end = int(self.q_start[i]), int(self.q_end[i])
         else:
             start, end = self.start[i][c], self.end[i][c]
         return {"start": {"seconds": start}, "end": {"seconds": end}}
 
     def co2e_g(self, i: int, c: int) -> float:
-        return self.r_co2e[i] if self.routed[i] == c else self.co2e[i][c]
+        if self.routed[i] == c:
+            return self.r_co2e[i]
+        return self.q_co2e[i] if self.quoted[i] == c else self.co2e[i][c]
 
     def versus(self, i: int, c: int, chosen: int) -> str:
         if c == chosen:
@@ -308,6 +343,13 @@ class _WhyNot:
         self.rule_source: list[list[int]] = outcome.eligibility.source.tolist()
         self.price_reason: list[list[int]] = outcome.prices.reason.tolist()
         self._cache: dict[tuple[int, int, int, str], dict[str, object]] = {}
+        # Own-fleet pairs the final routes cannot take (-1) or did not quote (-2): order -> why.
+        self.no_van: dict[int, tuple[int, int]] = {}
+        plan = outcome.fleet
+        if plan is not None and plan.quotes is not None:
+            q = plan.quotes
+            for i in np.flatnonzero(q.quoted & (q.cents < 0)).tolist():
+                self.no_van[i] = (int(q.carrier_idx[i]), int(q.cents[i]))
 
     def exclusions(self, i: int) -> list[dict[str, object]]:
         hours: tuple[str, str] | None = None
@@ -326,7 +368,29 @@ class _WhyNot:
             if entry is None:
                 entry = self._cache[key] = self._entry(*key)
             out.append(entry)
+        if i in self.no_van:
+            c, code = self.no_van[i]
+            out.append(self._no_van(c, code))
         return out
+
+    def _no_van(self, c: int, code: int) -> dict[str, object]:
+        key = (c, -1, code, "routing")
+        entry = self._cache.get(key)
+        if entry is None:
+            name = self.outcome.snapshot.carriers.names[c]
+            why = (
+                "no van route has the skills, room and time for it"
+                if code == -1
+                else "not routed (no van loaded at its site or working in its windows, or "
+                "beyond what one routing run takes)"
+            )
+            entry = self._cache[key] = {
+                "carrier_id": self.outcome.snapshot.carriers.ids[c],
+                "reason": int(Reason.NO_VEHICLE_FITS),
+                "message": f"{name}: {why}",
+                "source": "routing:no_place" if code == -1 else "routing:not_quoted",
+            }
+        return entry
 
     def _entry(self, c: int, rule_reason: int, k: int, hours: str) -> dict[str, object]:
         el, carriers = self.outcome.eligibility, self.outcome.snapshot.carriers

@@ -52,6 +52,14 @@ BASELINE_ROUTING_SHARE = 0.3
 #: After the partner assignment, move dropped orders that hold slots capacity-starved orders
 #: could use onto the vans (`_make_room`); a switch so tests and benchmarks can compare.
 MAKE_ROOM = True
+#: Last, put dropped orders on the vans wherever that costs less than their best partner
+#: (`fleet.insert_profitable`; the search's tuned operators rarely put a dropped order back); a
+#: switch so tests and benchmarks can compare.
+INSERT_PROFITABLE = True
+#: Dropped orders tried by that pass (and quoted for the answer) per second of budget: a work
+#: limit, so the answer does not depend on the clock (about 5 ms each here: 30 per budget second
+#: stays well inside the budget left after routing).
+INSERT_ORDERS_PER_S = 30
 #: Response building, per order (explain on / off), kept back from the budget: about twice
 #: what it takes here (10,000 orders: 1.3 s with explanations, 1.0 s without).
 RESPONSE_S_PER_ORDER = (0.0003, 0.0002)
@@ -153,6 +161,21 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
     elif options.policy == Policy.OPTIMAL:
         chosen = _optimal(snapshot, eligibility, prices, scores, greedy, deadline)
         watch.lap("assignment_optimal")
+    if plan is not None and plan.plan is not None:
+        # Own-fleet candidates of the orders the vans left: their real place on the routes.
+        own_score = np.where(fleet.own_carriers(snapshot)[None, :], scores, np.inf).min(axis=1)
+        left = np.flatnonzero(~plan.kept & np.isfinite(own_score))
+        left = left[np.argsort(own_score[left], kind="stable")]  # most misleading first
+        plan = fleet.quote_dropped(
+            snapshot,
+            eligibility,
+            plan,
+            scores,
+            left,
+            max_orders=max(1, int(INSERT_ORDERS_PER_S * options.time_budget_s)),
+        )
+        out_scores = _route_scores(snapshot, scores, plan)
+        watch.lap("routing_quotes")
     return Outcome(
         snapshot=snapshot,
         eligibility=eligibility,
@@ -285,8 +308,9 @@ def settle(
     watch: _Stopwatch | None = None,
 ) -> tuple[Assignment, FleetPlan]:
     """After keep-or-outsource routing: the optimal partner assignment of what the vans left,
-    then the two repairs on the routes as they are (orders no partner took onto the vans where
-    they fit; room for orders left out for partner capacity)."""
+    then three repairs on the routes as they are: orders no partner took onto the vans where
+    they fit; room for orders left out for partner capacity; dropped orders that cost the
+    vans less than their best partner onto the vans (their partner slots stay free)."""
     watch = watch or _Stopwatch()
     chosen = _with_partners(snapshot, eligibility, prices, scores, plan, deadline)
     watch.lap("assignment_optimal")
@@ -302,6 +326,18 @@ def settle(
     if MAKE_ROOM:
         chosen, plan = _make_room(snapshot, eligibility, prices, scores, chosen, plan, deadline)
         watch.lap("routing_make_room")
+    if INSERT_PROFITABLE:
+        more = fleet.insert_profitable(
+            snapshot,
+            eligibility,
+            plan,
+            time_limit_s=_share(deadline, 0.6),
+            max_orders=max(1, int(INSERT_ORDERS_PER_S * snapshot.options.time_budget_s)),
+        )
+        if more is not plan:
+            plan = more
+            chosen = _merge(snapshot, scores, chosen, plan, Policy.OPTIMAL, chosen.status)
+        watch.lap("routing_insert_profitable")
     return chosen, plan
 
 
@@ -376,8 +412,10 @@ def _routed_greedy(
 
 
 def _route_scores(snapshot: Snapshot, scores: np.ndarray, plan: FleetPlan | None) -> np.ndarray:
-    """Scores with each routed order's own-fleet pair at its marginal route cost."""
-    if plan is None or not plan.kept.any():
+    """Scores with each routed order's own-fleet pair at its marginal route cost, and each
+    quoted order's (`fleet.Quotes`) at its cheapest place on the routes (none: not possible)."""
+    quotes = plan.quotes if plan is not None else None
+    if plan is None or (not plan.kept.any() and quotes is None):
         return scores
     out = scores.copy()
     rows = np.flatnonzero(plan.kept)
@@ -387,6 +425,16 @@ def _route_scores(snapshot: Snapshot, scores: np.ndarray, plan: FleetPlan | None
         options.cost_weight * plan.marginal_cents[rows].astype(np.float64)
         + options.emissions_cents_per_kg * plan.co2e_g[rows] / 1000.0
     )
+    if quotes is not None:
+        rows = np.flatnonzero(quotes.quoted)
+        cols = quotes.carrier_idx[rows]
+        cents = quotes.cents[rows]
+        out[rows, cols] = np.where(
+            cents >= 0,
+            options.cost_weight * cents.astype(np.float64)
+            + options.emissions_cents_per_kg * quotes.co2e_g[rows] / 1000.0,
+            np.inf,
+        )
     return out
 
 

@@ -37,7 +37,7 @@ Answers (:class:`FleetPlan`)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
@@ -51,8 +51,10 @@ from solver.routing import (
     RoutingPlan,
     RoutingProblem,
     insert,
+    insertion_costs,
     solve,
 )
+from solver.routing import insert_profitable as routing_insert_profitable
 
 if TYPE_CHECKING:
     from solver.eligibility import Eligibility
@@ -164,6 +166,31 @@ class FleetProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class Quotes:
+    """What a van would cost for orders offered to the router but left off the vans, on the
+    final routes (per snapshot order, length N; see :func:`quote_dropped`).
+
+    ``quoted[i]``: asked for order i. ``cents[i]``: -1 when no van can take it (no route has
+    the skills, room and time for it), -2 when not quoted (beyond the work limit); otherwise
+    the money its route would cost more, with the van, the stop number it would be (1-based)
+    of ``stops`` on that route, the extra distance, ETA, promise and CO2e (the extra distance
+    x the carrier's g/km).
+    """
+
+    quoted: np.ndarray  # bool[N]
+    carrier_idx: np.ndarray  # int64[N] the own carrier the order was offered to
+    cents: np.ndarray  # int64[N]
+    vehicle_idx: np.ndarray  # int64[N] fleet row
+    stop: np.ndarray  # int64[N]
+    stops: np.ndarray  # int64[N]
+    extra_m: np.ndarray  # int64[N]
+    eta_ts: np.ndarray  # int64[N]
+    promise_start_ts: np.ndarray  # int64[N]
+    promise_end_ts: np.ndarray  # int64[N]
+    co2e_g: np.ndarray  # float64[N]
+
+
+@dataclass(frozen=True, slots=True)
 class FleetPlan:
     """Routes of the own fleet and, per snapshot order (length N), what they mean for it.
 
@@ -183,6 +210,7 @@ class FleetPlan:
     marginal_cents: np.ndarray  # int64[N]
     co2e_g: np.ndarray  # float64[N]
     stop_of: dict[int, tuple[int, int]] = field(repr=False)  # order -> (route k, stop j)
+    quotes: Quotes | None = None
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -581,6 +609,26 @@ def route(
     return _read_back(snapshot, eligibility, fp, plan, params)
 
 
+def insert_profitable(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    plan: FleetPlan,
+    *,
+    time_limit_s: float,
+    max_orders: int | None = None,
+    params: FleetParams | None = None,
+) -> FleetPlan:
+    """Dropped orders onto the vans wherever that costs less than their drop price (the best
+    partner's score), `routing.insert_profitable`. Returns ``plan`` itself when nothing moves."""
+    fp = plan.fleet_problem
+    if plan.plan is None or fp.problem is None or not plan.plan.dropped:
+        return plan
+    new = routing_insert_profitable(fp.problem, plan.plan, time_limit_s, max_orders)
+    if new is plan.plan:
+        return plan
+    return _read_back(snapshot, eligibility, fp, new, params or FleetParams())
+
+
 def insert_orders(
     snapshot: Snapshot,
     eligibility: Eligibility,
@@ -604,6 +652,92 @@ def insert_orders(
     if new is plan.plan:
         return plan
     return _read_back(snapshot, eligibility, fp, new, params or FleetParams())
+
+
+def _promise(problem: RoutingProblem, ro: int, at: int, buffer_s: int) -> tuple[int, int]:
+    """ETA +/- the buffer, inside the window the stop is served in (routing clock)."""
+    lo, hi = at - buffer_s, at + buffer_s
+    a, b = int(problem.window_offsets[ro]), int(problem.window_offsets[ro + 1])
+    for ws, we in zip(problem.window_start_s[a:b], problem.window_end_s[a:b], strict=True):
+        if ws <= at <= we:
+            return max(lo, int(ws)), min(hi, int(we))
+    return lo, hi
+
+
+def quote_dropped(
+    snapshot: Snapshot,
+    eligibility: Eligibility,
+    plan: FleetPlan,
+    scores: np.ndarray,
+    rows: np.ndarray,
+    max_orders: int | None = None,
+    params: FleetParams | None = None,
+) -> FleetPlan:
+    """``plan`` with :class:`Quotes` for the snapshot ``rows`` (own-fleet pair possible) not
+    kept: the first ``max_orders`` the router had, each at its cheapest feasible place on the
+    final routes (``routing.insertion_costs``); the others marked not quoted (``cents`` -2:
+    beyond that limit, or never routable: no van loaded at its site or working in its windows,
+    or beyond what one routing run takes). So an own-fleet candidate never shows the pre-route
+    estimate once routes exist. ``scores`` name the own carrier of orders not routed."""
+    fp = plan.fleet_problem
+    if plan.plan is None or fp.problem is None:
+        return plan
+    params = params or FleetParams()
+    n = snapshot.orders.count
+    position = {int(i): k for k, i in enumerate(fp.order_idx.tolist())}
+    wanted = [i for i in rows.tolist() if not plan.kept[i]]
+    routed = [i for i in wanted if i in position]
+    cut = len(routed) if max_orders is None else max_orders
+    rest = np.array(routed[cut:] + [i for i in wanted if i not in position], dtype=np.int64)
+    rows = np.array(routed[:cut], dtype=np.int64)
+    quote = insertion_costs(fp.problem, plan.plan, [position[i] for i in rows.tolist()])
+    quoted = np.zeros(n, dtype=bool)
+    quoted[rows] = True
+    quoted[rest] = True
+    own = np.full(n, -1, dtype=np.int64)
+    own[rows] = fp.carrier_idx[[position[i] for i in rows.tolist()]]
+    if rest.size:  # not in the routing problem: its best-scoring own carrier
+        own_cols = np.flatnonzero(own_carriers(snapshot))
+        own[rest] = own_cols[np.argmin(scores[np.ix_(rest, own_cols)], axis=1)]
+    ints = {k: np.full(n, -1, dtype=np.int64) for k in ("cents", "vehicle", "stop", "stops")}
+    ints |= {k: np.full(n, -1, dtype=np.int64) for k in ("extra", "eta", "start", "end")}
+    ints["cents"][rest] = -2
+    co2e = np.zeros(n, dtype=np.float64)
+    stops_on = {r.vehicle_idx: len(r.stops) for r in plan.plan.routes}
+    buffers: dict[int, int] = {int(k): v for k, v in params.promise_buffer_s}
+    g_per_km = snapshot.carriers.emissions_g_per_km
+    for q, i in enumerate(rows.tolist()):
+        v = int(quote.vehicle[q])
+        if v < 0:
+            continue
+        at = int(quote.start_s[q])
+        buf = buffers.get(int(eligibility.service_level[i]), params.default_promise_buffer_s)
+        lo, hi = _promise(fp.problem, int(quote.orders[q]), at, buf)
+        van = int(fp.vehicle_idx[v])
+        ints["cents"][i] = max(0, int(quote.cents[q]))
+        ints["vehicle"][i] = van
+        ints["stop"][i] = int(quote.position[q]) + 1
+        ints["stops"][i] = stops_on.get(v, 0) + 1
+        ints["extra"][i] = int(quote.distance_m[q])
+        ints["eta"][i], ints["start"][i], ints["end"][i] = (
+            fp.origin_ts + at, fp.origin_ts + lo, fp.origin_ts + hi,
+        )  # fmt: skip
+        carrier = int(snapshot.fleet.carrier_idx[van])
+        co2e[i] = max(0, int(quote.distance_m[q])) / 1000.0 * float(g_per_km[carrier])
+    quotes = Quotes(
+        quoted=quoted,
+        carrier_idx=own,
+        cents=ints["cents"],
+        vehicle_idx=ints["vehicle"],
+        stop=ints["stop"],
+        stops=ints["stops"],
+        extra_m=ints["extra"],
+        eta_ts=ints["eta"],
+        promise_start_ts=ints["start"],
+        promise_end_ts=ints["end"],
+        co2e_g=co2e,
+    )
+    return replace(plan, quotes=quotes)
 
 
 def _read_back(
@@ -643,12 +777,7 @@ def _read_back(
                 at = stop.start_s
                 eta[i] = fp.origin_ts + at
                 buf = buffers.get(int(eligibility.service_level[i]), default_buf)
-                lo, hi = at - buf, at + buf
-                a, b = int(prob.window_offsets[ro]), int(prob.window_offsets[ro + 1])
-                for ws, we in zip(prob.window_start_s[a:b], prob.window_end_s[a:b], strict=True):
-                    if ws <= at <= we:
-                        lo, hi = max(lo, int(ws)), min(hi, int(we))
-                        break
+                lo, hi = _promise(prob, ro, at, buf)
                 p_start[i], p_end[i] = fp.origin_ts + lo, fp.origin_ts + hi
                 marginal[i] = max(0, int(plan.marginal_cost[ro]))
                 co2e[i] = route_g / len(r.stops)

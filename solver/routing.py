@@ -1634,6 +1634,268 @@ def insert(
     return replace(assembled, elapsed_s=plan.elapsed_s + assembled.elapsed_s)
 
 
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """Where each of some dropped orders would go on a plan's vans, and what it would cost.
+
+    Entry ``q`` answers ``orders[q]``: ``vehicle`` -1 when no van can take it (no route with
+    the skills, room and time for it, used or not); else the van, the stop index the order
+    would have on its route (``position``), its service start (``start_s``), the money the
+    route would cost more (``cents``: route cents with the order minus without, fixed cost
+    included for a van not used yet) and the extra distance (``distance_m``).
+    """
+
+    orders: I64
+    vehicle: I64
+    position: I64
+    start_s: I64
+    cents: I64
+    distance_m: I64
+
+
+class _Inserter:
+    """Cheapest feasible insertion of single orders into a plan's routes, routes updatable.
+
+    Every position of every route (and one van per type not used yet, as a route of its own)
+    is screened with necessary conditions: skills, capacity, the earliest arrival at the order
+    (leaving at shift start) inside its last window, and the next stop still reachable by its
+    latest start (windows, shift end). Survivors are tried on the scheduler's clock in order of
+    their extra distance cost, a lower bound of the extra cost, until that bound reaches the
+    best extra cost found or ``max_tries`` schedules were tried; the cheapest by the routing
+    objective (priced emissions included) wins.
+    """
+
+    def __init__(self, problem: RoutingProblem, plan: RoutingPlan, max_tries: int) -> None:
+        p = problem
+        self.p, self.scale, self.sched = p, _scale(p), _Scheduler(p)
+        self.max_tries = max_tries
+        self.last_end = [wins[-1][1] for wins in self.sched.wins]
+        self.vehicle: list[int] = []
+        self.seq: list[list[int]] = []
+        self.units: list[int] = []
+        self.money: list[int] = []  # cents
+        self.metres: list[int] = []
+        self.load: list[np.ndarray] = []
+        self.prev_loc: list[np.ndarray] = []
+        self.next_loc: list[np.ndarray] = []
+        self.dep: list[np.ndarray] = []
+        self.latest: list[np.ndarray] = []
+        self.frozen: set[int] = set()  # routes only the engine could time
+        used: set[int] = set()
+        for r in plan.routes:
+            used.add(r.vehicle_idx)
+            self._add(r.vehicle_idx, [s.order_idx for s in r.stops])
+        seen_types: set[tuple[int, ...]] = set()
+        for v in range(p.num_vehicles):
+            key = (*_vehicle_type_key(p, v), int(p.vehicle_skills[v]))
+            if v not in used and key not in seen_types:
+                seen_types.add(key)
+                self._add(v, [])
+
+    def _add(self, v: int, seq: list[int]) -> None:
+        self.vehicle.append(v)
+        self.seq.append([])
+        for name in ("units", "money", "metres"):
+            getattr(self, name).append(0)
+        for name in ("load", "prev_loc", "next_loc", "dep", "latest"):
+            getattr(self, name).append(np.zeros(0, dtype=np.int64))
+        self._set(len(self.vehicle) - 1, seq)
+
+    def _set(self, r: int, seq: list[int]) -> None:
+        """Route ``r`` now drives ``seq``: its cost and screening arrays."""
+        p, sched, scale = self.p, self.sched, self.scale
+        v = self.vehicle[r]
+        self.seq[r] = seq
+        if seq:
+            tm = sched.schedule(v, seq)
+            if tm is None:
+                self.frozen.add(r)
+                return
+            units, metres = _route_units(p, scale, v, seq, tm)
+            self.units[r], self.metres[r] = units, metres
+            self.money[r] = scale.to_cents(scale.money(units, v, metres))
+        self.load[r] = p.order_demand[seq].sum(axis=0)
+        locs = [int(p.vehicle_start_loc[v]), *[int(p.order_loc[o]) for o in seq]]
+        locs.append(int(p.vehicle_end_loc[v]))
+        self.prev_loc[r] = np.array(locs[:-1], dtype=np.int64)
+        self.next_loc[r] = np.array(locs[1:], dtype=np.int64)
+        shift_start = int(p.shift_start_s[v])
+        early = sched.forward(v, seq, shift_start, with_break=False) if seq else None
+        starts = early.start if early is not None else [shift_start] * len(seq)
+        service = [int(p.service_s[o]) for o in seq]
+        self.dep[r] = np.array(
+            [shift_start] + [t + s for t, s in zip(starts, service, strict=True)], dtype=np.int64
+        )
+        late = [int(p.shift_end_s[v])]
+        for k in range(len(seq) - 1, -1, -1):
+            o = seq[k]
+            slack = p.max_lateness_s if p.max_lateness_s > 0 else int(p.shift_end_s[v])
+            end = self.last_end[o] + (slack if sched.late_ok[o] else 0)
+            leg = int(p.travel_s[locs[k + 1], locs[k + 2]])
+            late.append(min(end, late[-1] - service[k] - leg))
+        self.latest[r] = np.array(late[::-1], dtype=np.int64)
+
+    def best(self, o: int) -> tuple[int, int, int, list[int], Any] | None:
+        """(objective increase, route, position, new sequence, its times) of the cheapest
+        feasible place for order ``o``; None if it fits nowhere."""
+        p, sched = self.p, self.sched
+        d, travel = p.distance_m, p.travel_s
+        loc = int(p.order_loc[o])
+        req = int(p.required_skills[o])
+        first_start = sched.wins[o][0][0]
+        late = (p.max_lateness_s if p.max_lateness_s > 0 else 1 << 40) if sched.late_ok[o] else 0
+        end_ok = self.last_end[o] + late
+        service = int(p.service_s[o])
+        cands: list[tuple[int, int, int]] = []  # (bound, route, position)
+        for r, v in enumerate(self.vehicle):
+            if r in self.frozen or int(p.vehicle_skills[v]) & req != req:
+                continue
+            if np.any(self.load[r] + p.order_demand[o] > p.vehicle_capacity[v]):
+                continue
+            a, b = self.prev_loc[r], self.next_loc[r]
+            arrive = self.dep[r] + travel[a, loc]
+            start = np.maximum(arrive, first_start)
+            ok = (arrive <= end_ok) & (start + service + travel[loc, b] <= self.latest[r])
+            extra = d[a, loc] + d[loc, b] - d[a, b]
+            per_m = self.scale.per_m[v]
+            cands.extend((per_m * int(extra[k]), r, k) for k in np.flatnonzero(ok).tolist())
+        cands.sort()
+        found: tuple[int, int, int, list[int], Any] | None = None
+        for bound, r, k in cands[: self.max_tries]:
+            if found is not None and bound >= found[0]:
+                break
+            v, seq = self.vehicle[r], self.seq[r]
+            cand = [*seq[:k], o, *seq[k:]]
+            tm = sched.schedule(v, cand)
+            if tm is None:
+                continue
+            delta = _route_units(p, self.scale, v, cand, tm)[0] - self.units[r]
+            if found is None or delta < found[0]:
+                found = (delta, r, k, cand, tm)
+        return found
+
+    def money_after(self, r: int, seq: list[int], tm: _Timed) -> tuple[int, int]:
+        """(route cents, metres) of route ``r`` driving ``seq`` with times ``tm``."""
+        v = self.vehicle[r]
+        units, metres = _route_units(self.p, self.scale, v, seq, tm)
+        return self.scale.to_cents(self.scale.money(units, v, metres)), metres
+
+
+def insertion_costs(
+    problem: RoutingProblem,
+    plan: RoutingPlan,
+    orders: Sequence[int],
+    max_tries: int = 64,
+) -> Insertion:
+    """Cheapest feasible place for each order on the plan's routes, the plan left unchanged.
+
+    Each order is placed alone (see `_Inserter` for the search); its extra money is reported.
+
+    Parameters
+    ----------
+    problem
+        The problem ``plan`` answers.
+    plan
+        A plan from :func:`solve` (or :func:`insert`).
+    orders
+        Orders to price, normally dropped ones.
+    max_tries
+        Exact schedules tried per order at most.
+
+    Returns
+    -------
+    Insertion
+    """
+    inserter = _Inserter(problem, plan, max_tries)
+    n = len(orders)
+    out = {
+        name: np.full(n, -1, dtype=np.int64)
+        for name in ("vehicle", "position", "start_s", "cents", "distance_m")
+    }
+    for q, o in enumerate(orders):
+        found = inserter.best(o)
+        if found is None:
+            continue
+        _, r, k, cand, tm = found
+        cents, metres = inserter.money_after(r, cand, tm)
+        out["vehicle"][q], out["position"][q], out["start_s"][q] = (
+            inserter.vehicle[r],
+            k,
+            tm.start[k],
+        )
+        out["cents"][q] = cents - inserter.money[r]
+        v = inserter.vehicle[r]
+        if inserter.seq[r]:
+            before = inserter.metres[r]
+        else:  # a van not used yet: its route would be depot - order - depot
+            before = int(
+                problem.distance_m[problem.vehicle_start_loc[v], problem.vehicle_end_loc[v]]
+            )
+        out["distance_m"][q] = metres - before
+    return Insertion(
+        orders=_readonly(np.asarray(list(orders), dtype=np.int64)),
+        **{name: _readonly(arr) for name, arr in out.items()},
+    )
+
+
+def insert_profitable(
+    problem: RoutingProblem,
+    plan: RoutingPlan,
+    time_limit_s: float,
+    max_orders: int | None = None,
+    max_tries: int = 64,
+) -> RoutingPlan:
+    """Put dropped optional orders on the vans wherever that costs less than their outsource
+    price, one at a time, the best saving first (re-checked on the routes as they change).
+
+    The engines' local search (with the insertion operators the tuned search turns off) rarely
+    puts a dropped order back; this pass does, at each order's cheapest feasible place
+    (`_Inserter`). At most ``max_orders`` dropped orders are tried, the dearest to outsource
+    first, so the work, not the clock, bounds it (the clock only caps it). Returns ``plan``
+    itself when nothing moves.
+    """
+    t_begin = time.perf_counter()
+    p = problem
+    inserter = _Inserter(p, plan, max_tries)
+    if inserter.frozen:
+        return plan  # a route only the engine could time: leave the plan as it is
+    penalty = inserter.scale.penalty
+    optional = sorted(
+        (o for o in plan.dropped if int(p.outsource_cost[o]) >= 0),
+        key=lambda o: (-int(p.outsource_cost[o]), o),
+    )[:max_orders]
+    quotes: list[tuple[int, int, int, list[int]]] = []  # (saving < 0, order, route, stops)
+    for o in optional:
+        if time.perf_counter() - t_begin > time_limit_s:
+            break
+        found = inserter.best(o)
+        if found is not None and found[0] < penalty[o]:
+            quotes.append((found[0] - penalty[o], o, found[1], found[3]))
+    quotes.sort(key=lambda q: (q[0], q[1]))
+    touched: set[int] = set()
+    for _, o, r, cand in quotes:
+        if time.perf_counter() - t_begin > time_limit_s:
+            break
+        if r in touched:  # its route changed since the quote: place it again
+            found = inserter.best(o)
+            if found is None or found[0] >= penalty[o]:
+                continue
+            r, cand = found[1], found[3]
+        inserter._set(r, cand)
+        touched.add(r)
+    changed = bool(touched)
+    if not changed:
+        return plan
+    routes = [
+        _RawRoute(v, seq, None)
+        for v, seq in zip(inserter.vehicle, inserter.seq, strict=True)
+        if seq
+    ]
+    result = _EngineResult(routes, found=True, proved_optimal=False)
+    assembled = _assemble(p, inserter.scale, result, plan.engine, list(plan.unservable), t_begin)
+    return replace(assembled, elapsed_s=plan.elapsed_s + assembled.elapsed_s)
+
+
 # --------------------------------------------------------------------------------------------
 # Independent checker
 

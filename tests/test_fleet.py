@@ -256,6 +256,7 @@ def test_making_room_for_capacity_starved_orders_never_hurts_and_helps(
     so the decision keeps the plan it had)."""
     import solver.decide
 
+    monkeypatch.setattr(solver.decide, "INSERT_PROFITABLE", False)  # make_room alone
     better = 0
     for seed in (11, 15, 21):
         snapshot = _snapshot(seed, 200, 5, budget_s=10.0)
@@ -273,3 +274,43 @@ def test_making_room_for_capacity_starved_orders_never_hurts_and_helps(
         assert results[True] <= results[False]
         better += results[True] < results[False]
     assert better >= 1
+
+
+def test_profitable_insertion_never_hurts_and_quotes_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Putting dropped orders on the vans where that beats their best partner serves as many
+    orders for less; the orders still off the vans get their own-fleet score from their
+    cheapest place on the final routes (or none), never from the pre-route estimate."""
+    import solver.decide
+
+    snapshot = _snapshot(12, 150, 4, budget_s=6.0)
+    results = {}
+    for on in (False, True):
+        monkeypatch.setattr(solver.decide, "INSERT_PROFITABLE", on)
+        outcome = decide(snapshot, BuiltinPolicy())
+        plan = outcome.fleet
+        assert plan is not None and plan.plan is not None and plan.quotes is not None
+        errors = check_plan(plan.fleet_problem.problem, plan.plan)
+        assert all("mandatory" in e for e in errors), errors
+        results[on] = (
+            -int(outcome.assignment.assigned.sum()),
+            total_cost_cents(outcome.prices, outcome.assignment, plan),
+        )
+        q = plan.quotes
+        rows = np.flatnonzero(q.quoted)
+        own = fleet.own_carriers(snapshot)
+        possible = np.isfinite(np.where(own[None, :], outcome.scores, np.inf)).any(axis=1)
+        assert set(np.flatnonzero(plan.offered & ~plan.kept).tolist()) <= set(rows.tolist())
+        assert not (possible & ~plan.kept & ~q.quoted).any()  # no pre-route estimate is left
+        options = snapshot.options
+        for i in rows.tolist():
+            c = int(q.carrier_idx[i])
+            if q.cents[i] < 0:
+                assert outcome.scores[i, c] == math.inf
+            else:
+                want = options.cost_weight * q.cents[i]
+                want += options.emissions_cents_per_kg * q.co2e_g[i] / 1000.0
+                assert outcome.scores[i, c] == pytest.approx(want)
+                assert q.promise_start_ts[i] <= q.eta_ts[i] <= q.promise_end_ts[i]
+    assert results[True] < results[False]

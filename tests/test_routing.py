@@ -16,8 +16,13 @@ from solver.routing import (
     RoutingParams,
     RoutingPlan,
     RoutingProblem,
+    _route_units,
+    _scale,
+    _Scheduler,
     check_plan,
     insert,
+    insert_profitable,
+    insertion_costs,
     problem_features,
     select_engine,
     solve,
@@ -508,3 +513,139 @@ def test_marginal_cost_leaves_priced_emissions_out() -> None:
     assert route.cost == metres(seq)  # 1000 cents per km = 1 cent per metre
     for k, o in enumerate(seq):
         assert plan.marginal_cost[o] == metres(seq) - metres(seq[:k] + seq[k + 1 :])
+
+
+def _brute_insertion(problem: RoutingProblem, plan: RoutingPlan, o: int) -> int | None:
+    """Cheapest objective increase of order ``o`` over every place of every van, exactly."""
+    scale, sched = _scale(problem), _Scheduler(problem)
+    routes = {r.vehicle_idx: [s.order_idx for s in r.stops] for r in plan.routes}
+    best = None
+    for v in range(problem.num_vehicles):
+        seq = routes.get(v, [])
+        base = 0
+        if seq:
+            tm = sched.schedule(v, seq)
+            assert tm is not None
+            base = _route_units(problem, scale, v, seq, tm)[0]
+        for k in range(len(seq) + 1):
+            cand = [*seq[:k], o, *seq[k:]]
+            demand = problem.order_demand[cand].sum(axis=0)
+            if np.any(demand > problem.vehicle_capacity[v]):
+                continue
+            req = int(problem.required_skills[o])
+            if int(problem.vehicle_skills[v]) & req != req:
+                continue
+            tm = sched.schedule(v, cand)
+            if tm is None:
+                continue
+            delta = _route_units(problem, scale, v, cand, tm)[0] - base
+            best = delta if best is None else min(best, delta)
+    return None if best is None else scale.to_cents(best)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), vans=st.integers(1, 3))
+def test_insertion_costs_match_trying_every_place(seed: int, vans: int) -> None:
+    """The quoted insertion of each dropped order is the cheapest place over every position
+    of every van (used or not), and its money equals the route cents with minus without."""
+    rng = np.random.default_rng(seed)
+    n = 14
+    pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
+    starts = rng.integers(0, 20_000, n)
+    windows = [[(int(s), int(s) + int(rng.integers(1_500, 12_000)))] for s in starts]
+    problem = make_problem(
+        pts,
+        n_vehicles=vans,
+        fixed_cost=np.full(vans, 500, dtype=np.int64),
+        cost_per_hour=np.full(vans, 1_800, dtype=np.int64),
+        vehicle_capacity=np.full((vans, 1), 60, dtype=np.int64),
+        outsource_cost=rng.integers(800, 9_000, n).astype(np.int64),
+        co2e_cost_per_km=np.full(vans, 150, dtype=np.int64),
+        **with_windows(windows),
+    )
+    plan = solve(problem, fixed())
+    assert plan.dropped
+    quote = insertion_costs(problem, plan, list(plan.dropped))
+    scale = _scale(problem)
+    for q, o in enumerate(plan.dropped):
+        want = _brute_insertion(problem, plan, o)
+        if want is None:
+            assert quote.vehicle[q] == -1
+            continue
+        v, k = int(quote.vehicle[q]), int(quote.position[q])
+        assert v >= 0
+        seq = next(([s.order_idx for s in r.stops] for r in plan.routes if r.vehicle_idx == v), [])
+        cand = [*seq[:k], o, *seq[k:]]
+        sched = _Scheduler(problem)
+        tm = sched.schedule(v, cand)
+        assert tm is not None and tm.start[k] == quote.start_s[q]
+        units, dist = _route_units(problem, scale, v, cand, tm)
+        old = 0
+        if seq:
+            tm_old = sched.schedule(v, seq)
+            assert tm_old is not None
+            old = _route_units(problem, scale, v, seq, tm_old)[0]
+        assert abs(scale.to_cents(units - old) - want) <= 1  # cheapest by the objective
+        route = next((r for r in plan.routes if r.vehicle_idx == v), None)
+        money_before = route.cost if route is not None else 0
+        assert quote.cents[q] == scale.to_cents(scale.money(units, v, dist)) - money_before
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), vans=st.integers(1, 3))
+def test_profitable_insertion_only_lowers_the_objective(seed: int, vans: int) -> None:
+    """Dropped orders go on the vans only where that costs less than their outsource price:
+    the plan stays feasible, keeps every order it had, and its objective never rises."""
+    rng = np.random.default_rng(seed)
+    n = 16
+    pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
+    starts = rng.integers(0, 20_000, n)
+    windows = [[(int(s), int(s) + int(rng.integers(2_000, 12_000)))] for s in starts]
+    problem = make_problem(
+        pts,
+        n_vehicles=vans,
+        fixed_cost=np.full(vans, 500, dtype=np.int64),
+        cost_per_hour=np.full(vans, 1_800, dtype=np.int64),
+        vehicle_capacity=np.full((vans, 1), 80, dtype=np.int64),
+        outsource_cost=rng.integers(500, 9_000, n).astype(np.int64),
+        **with_windows(windows),
+    )
+    # OR-Tools' tuned search (insertion operators off) leaves some profitable orders out.
+    plan = solve(problem, RoutingParams(time_limit_s=5.0, solution_limit=2, engine="ortools"))
+    new = insert_profitable(problem, plan, time_limit_s=5.0)
+    assert check_plan(problem, new) == []
+    assert set(new.dropped) <= set(plan.dropped)
+    assert new.objective <= plan.objective
+    if new is not plan:
+        assert new.objective < plan.objective
+
+
+def test_profitable_insertion_moves_orders_the_search_left_out() -> None:
+    """On seeded days where the tuned search leaves profitable orders out, they move onto the
+    vans and each one that moved cost less than its outsource price where it went."""
+    moved = 0
+    for seed in range(6, 13):
+        rng = np.random.default_rng(seed)
+        n = 16
+        pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
+        starts = rng.integers(0, 20_000, n)
+        windows = [[(int(s), int(s) + int(rng.integers(2_000, 12_000)))] for s in starts]
+        problem = make_problem(
+            pts,
+            n_vehicles=2,
+            fixed_cost=np.full(2, 500, dtype=np.int64),
+            cost_per_hour=np.full(2, 1_800, dtype=np.int64),
+            vehicle_capacity=np.full((2, 1), 80, dtype=np.int64),
+            outsource_cost=rng.integers(500, 9_000, n).astype(np.int64),
+            **with_windows(windows),
+        )
+        plan = solve(problem, RoutingParams(time_limit_s=5.0, solution_limit=2, engine="ortools"))
+        new = insert_profitable(problem, plan, time_limit_s=5.0)
+        gone = sorted(set(plan.dropped) - set(new.dropped))
+        moved += len(gone)
+        saved = plan.objective - new.objective
+        assert saved >= 0
+        if gone:
+            assert saved > 0
+            assert check_plan(problem, new) == []
+    assert moved > 0

@@ -118,6 +118,17 @@ def check_routes(request: pb.DecideRequest, response: pb.DecideResponse) -> list
         own_candidates = [c for c in d.candidates if c.carrier_id == d.carrier_id]
         if not own_candidates or own_candidates[0].price.total.cents != d.price.total.cents:
             errors.append(f"{d.order_id}: own-fleet candidate without the marginal cost")
+    keep_or_outsource = response.summary.policy == pb.ASSIGNMENT_POLICY_OPTIMAL
+    for d in response.decisions:
+        if d.carrier_id in own_ids or not response.routes or not keep_or_outsource:
+            continue  # the routed greedy offers the vans only its own picks
+        for cand in d.candidates:  # every order here was offered to the vans
+            if cand.carrier_id in own_ids and [x.code for x in cand.price.lines] != ["ROUTE"]:
+                errors.append(f"{d.order_id}: own-fleet candidate priced before routing")
+            elif cand.carrier_id in own_ids and not (
+                _ts(cand.promise.start) <= _ts(cand.eta) <= _ts(cand.promise.end)
+            ):
+                errors.append(f"{d.order_id}: own-fleet candidate ETA outside its promise")
     for d in response.decisions:
         if sum(line.amount.cents for line in d.price.lines) != d.price.total.cents:
             errors.append(f"{d.order_id}: price lines do not sum to the price")

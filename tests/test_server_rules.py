@@ -158,7 +158,9 @@ def test_explanations_name_rule_rows_with_file_and_line(
         levels = [e for e in decision.explanations if e.stage == "service_level"]
         assert len(levels) == 1, decision.order_id
         rule_notes = [*levels, *(e for e in decision.explanations if e.stage == "requirements")]
-        rule_exclusions = [e for e in decision.exclusions if not e.source.startswith("pricing:")]
+        rule_exclusions = [
+            e for e in decision.exclusions if not e.source.startswith(("pricing:", "routing:"))
+        ]
         if decision.requirements:
             assert any(e.stage == "requirements" for e in decision.explanations)
         for source in [e.source for e in rule_notes] + [e.source for e in rule_exclusions]:
