@@ -515,6 +515,27 @@ def test_marginal_cost_leaves_priced_emissions_out() -> None:
         assert plan.marginal_cost[o] == metres(seq) - metres(seq[:k] + seq[k + 1 :])
 
 
+def _optional_day(
+    seed: int, vans: int, n: int, min_window: int, capacity: int, min_price: int, **extra: Any
+) -> RoutingProblem:
+    """Seeded random orders, all optional (outsource prices from ``min_price`` to 9,000),
+    one window each at least ``min_window`` long; vans with fixed and hourly costs."""
+    rng = np.random.default_rng(seed)
+    pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
+    starts = rng.integers(0, 20_000, n)
+    windows = [[(int(s), int(s) + int(rng.integers(min_window, 12_000)))] for s in starts]
+    return make_problem(
+        pts,
+        n_vehicles=vans,
+        fixed_cost=np.full(vans, 500, dtype=np.int64),
+        cost_per_hour=np.full(vans, 1_800, dtype=np.int64),
+        vehicle_capacity=np.full((vans, 1), capacity, dtype=np.int64),
+        outsource_cost=rng.integers(min_price, 9_000, n).astype(np.int64),
+        **extra,
+        **with_windows(windows),
+    )
+
+
 def _brute_insertion(problem: RoutingProblem, plan: RoutingPlan, o: int) -> int | None:
     """Cheapest objective increase of order ``o`` over every place of every van, exactly."""
     scale, sched = _scale(problem), _Scheduler(problem)
@@ -548,21 +569,8 @@ def _brute_insertion(problem: RoutingProblem, plan: RoutingPlan, o: int) -> int 
 def test_insertion_costs_match_trying_every_place(seed: int, vans: int) -> None:
     """The quoted insertion of each dropped order is the cheapest place over every position
     of every van (used or not), and its money equals the route cents with minus without."""
-    rng = np.random.default_rng(seed)
-    n = 14
-    pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
-    starts = rng.integers(0, 20_000, n)
-    windows = [[(int(s), int(s) + int(rng.integers(1_500, 12_000)))] for s in starts]
-    problem = make_problem(
-        pts,
-        n_vehicles=vans,
-        fixed_cost=np.full(vans, 500, dtype=np.int64),
-        cost_per_hour=np.full(vans, 1_800, dtype=np.int64),
-        vehicle_capacity=np.full((vans, 1), 60, dtype=np.int64),
-        outsource_cost=rng.integers(800, 9_000, n).astype(np.int64),
-        co2e_cost_per_km=np.full(vans, 150, dtype=np.int64),
-        **with_windows(windows),
-    )
+    co2e = np.full(vans, 150, dtype=np.int64)
+    problem = _optional_day(seed, vans, 14, 1_500, 60, 800, co2e_cost_per_km=co2e)
     plan = solve(problem, fixed())
     assert plan.dropped
     quote = insertion_costs(problem, plan, list(plan.dropped))
@@ -596,20 +604,7 @@ def test_insertion_costs_match_trying_every_place(seed: int, vans: int) -> None:
 def test_profitable_insertion_only_lowers_the_objective(seed: int, vans: int) -> None:
     """Dropped orders go on the vans only where that costs less than their outsource price:
     the plan stays feasible, keeps every order it had, and its objective never rises."""
-    rng = np.random.default_rng(seed)
-    n = 16
-    pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
-    starts = rng.integers(0, 20_000, n)
-    windows = [[(int(s), int(s) + int(rng.integers(2_000, 12_000)))] for s in starts]
-    problem = make_problem(
-        pts,
-        n_vehicles=vans,
-        fixed_cost=np.full(vans, 500, dtype=np.int64),
-        cost_per_hour=np.full(vans, 1_800, dtype=np.int64),
-        vehicle_capacity=np.full((vans, 1), 80, dtype=np.int64),
-        outsource_cost=rng.integers(500, 9_000, n).astype(np.int64),
-        **with_windows(windows),
-    )
+    problem = _optional_day(seed, vans, 16, 2_000, 80, 500)
     # OR-Tools' tuned search (insertion operators off) leaves some profitable orders out.
     plan = solve(problem, RoutingParams(time_limit_s=5.0, solution_limit=2, engine="ortools"))
     new = insert_profitable(problem, plan, time_limit_s=5.0)
@@ -625,20 +620,7 @@ def test_profitable_insertion_moves_orders_the_search_left_out() -> None:
     vans and each one that moved cost less than its outsource price where it went."""
     moved = 0
     for seed in range(6, 13):
-        rng = np.random.default_rng(seed)
-        n = 16
-        pts = [(0.0, 0.0)] + [tuple(rng.uniform(-6000, 6000, 2)) for _ in range(n)]
-        starts = rng.integers(0, 20_000, n)
-        windows = [[(int(s), int(s) + int(rng.integers(2_000, 12_000)))] for s in starts]
-        problem = make_problem(
-            pts,
-            n_vehicles=2,
-            fixed_cost=np.full(2, 500, dtype=np.int64),
-            cost_per_hour=np.full(2, 1_800, dtype=np.int64),
-            vehicle_capacity=np.full((2, 1), 80, dtype=np.int64),
-            outsource_cost=rng.integers(500, 9_000, n).astype(np.int64),
-            **with_windows(windows),
-        )
+        problem = _optional_day(seed, 2, 16, 2_000, 80, 500)
         plan = solve(problem, RoutingParams(time_limit_s=5.0, solution_limit=2, engine="ortools"))
         new = insert_profitable(problem, plan, time_limit_s=5.0)
         gone = sorted(set(plan.dropped) - set(new.dropped))
