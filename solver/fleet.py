@@ -699,8 +699,8 @@ def quote_dropped(
     if rest.size:  # not in the routing problem: its best-scoring own carrier
         own_cols = np.flatnonzero(own_carriers(snapshot))
         own[rest] = own_cols[np.argmin(scores[np.ix_(rest, own_cols)], axis=1)]
-    ints = {k: np.full(n, -1, dtype=np.int64) for k in ("cents", "vehicle", "stop", "stops")}
-    ints |= {k: np.full(n, -1, dtype=np.int64) for k in ("extra", "eta", "start", "end")}
+    names = ("cents", "vehicle", "stop", "stops", "extra", "eta", "start", "end")
+    ints = {k: np.full(n, -1, dtype=np.int64) for k in names}
     ints["cents"][rest] = -2
     co2e = np.zeros(n, dtype=np.float64)
     stops_on = {r.vehicle_idx: len(r.stops) for r in plan.plan.routes}

@@ -1714,6 +1714,8 @@ class _Inserter:
             units, metres = _route_units(p, scale, v, seq, tm)
             self.units[r], self.metres[r] = units, metres
             self.money[r] = scale.to_cents(scale.money(units, v, metres))
+        else:  # a van not used yet: its route would be depot - order - depot
+            self.metres[r] = int(p.distance_m[p.vehicle_start_loc[v], p.vehicle_end_loc[v]])
         self.load[r] = p.order_demand[seq].sum(axis=0)
         locs = [int(p.vehicle_start_loc[v]), *[int(p.order_loc[o]) for o in seq]]
         locs.append(int(p.vehicle_end_loc[v]))
@@ -1824,14 +1826,7 @@ def insertion_costs(
             tm.start[k],
         )
         out["cents"][q] = cents - inserter.money[r]
-        v = inserter.vehicle[r]
-        if inserter.seq[r]:
-            before = inserter.metres[r]
-        else:  # a van not used yet: its route would be depot - order - depot
-            before = int(
-                problem.distance_m[problem.vehicle_start_loc[v], problem.vehicle_end_loc[v]]
-            )
-        out["distance_m"][q] = metres - before
+        out["distance_m"][q] = metres - inserter.metres[r]
     return Insertion(
         orders=_readonly(np.asarray(list(orders), dtype=np.int64)),
         **{name: _readonly(arr) for name, arr in out.items()},
@@ -1883,8 +1878,7 @@ def insert_profitable(
             r, cand = found[1], found[3]
         inserter._set(r, cand)
         touched.add(r)
-    changed = bool(touched)
-    if not changed:
+    if not touched:
         return plan
     routes = [
         _RawRoute(v, seq, None)
