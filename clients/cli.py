@@ -95,15 +95,19 @@ def render_table(
             f"  {total.carrier_id:<16} {total.orders:>5} orders  {cost:>14}"
             f"  {total.co2e_g / 1000:8.1f} kg CO2e\n"
         )
-    baseline = pb.Baseline.Name(summary.baseline).removeprefix("BASELINE_")
-    more = summary.assigned - summary.baseline_assigned
-    delivered = f", {more:+,} orders delivered" if more else ""
     write(
         f"\nTotal cost {_eur(summary.total_cost.cents, currency)} for {summary.assigned} orders; "
-        f"baseline {baseline} {_eur(summary.baseline_cost.cents, currency)} for "
-        f"{summary.baseline_assigned} orders; savings {_eur(summary.savings.cents, currency)} "
-        f"({summary.savings_pct:.1f}%{delivered}); {summary.co2e_g / 1000:.1f} kg CO2e\n"
+        f"{summary.co2e_g / 1000:.1f} kg CO2e\n"
     )
+    for comparison in summary.baselines:
+        name = pb.Baseline.Name(comparison.baseline).removeprefix("BASELINE_")
+        more = summary.assigned - comparison.assigned
+        delivered = f", {more:+,} orders delivered" if more else ""
+        write(
+            f"  vs {name:<16} {_eur(comparison.cost.cents, currency):>14} for "
+            f"{comparison.assigned:>5} orders: savings {_eur(comparison.savings.cents, currency)} "
+            f"({comparison.savings_pct:.1f}%{delivered}); {comparison.co2e_g / 1000:.1f} kg CO2e\n"
+        )
     stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(summary.stage_ms.items()))
     write(f"Stage ms: {stages}\n")
 

@@ -539,9 +539,8 @@ def _unassigned(outcome: Outcome, i: int, why: _WhyNot) -> pb.Unassigned:
 
 def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
     snapshot, prices = outcome.snapshot, outcome.prices
-    chosen, baseline = outcome.assignment, outcome.baseline
+    chosen = outcome.assignment
     total, co2e, per_carrier = _totals(prices, chosen.carrier_idx, outcome.fleet, snapshot)
-    base_total, _, _ = _totals(prices, baseline.carrier_idx, outcome.baseline_fleet, snapshot)
     summary.total_cost.CopyFrom(_money(total, currency))
     summary.assigned = int(chosen.assigned.sum())
     summary.unassigned = snapshot.orders.count - summary.assigned
@@ -554,11 +553,26 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
                 co2e_g=grams,
             )
         )
-    summary.baseline = cast("pb.Baseline", snapshot.options.baseline)
-    summary.baseline_cost.CopyFrom(_money(base_total, currency))
-    summary.baseline_assigned = int(baseline.assigned.sum())
-    summary.savings.CopyFrom(_money(base_total - total, currency))
-    summary.savings_pct = round(100.0 * (base_total - total) / base_total, 3) if base_total else 0.0
+    for comparison in outcome.baselines:
+        cost, grams, _ = _totals(
+            prices, comparison.assignment.carrier_idx, comparison.fleet, snapshot
+        )
+        summary.baselines.append(
+            pb.BaselineComparison(
+                baseline=cast("pb.Baseline", int(comparison.baseline)),
+                cost=_money(cost, currency),
+                assigned=int(comparison.assignment.assigned.sum()),
+                savings=_money(cost - total, currency),
+                savings_pct=round(100.0 * (cost - total) / cost, 3) if cost else 0.0,
+                co2e_g=grams,
+            )
+        )
+    requested = summary.baselines[0]
+    summary.baseline = requested.baseline
+    summary.baseline_cost.CopyFrom(requested.cost)
+    summary.baseline_assigned = requested.assigned
+    summary.savings.CopyFrom(requested.savings)
+    summary.savings_pct = requested.savings_pct
     summary.co2e_g = co2e
     summary.rules_version = outcome.eligibility.version
     summary.solver_status = cast("pb.SolverStatus", int(chosen.status))

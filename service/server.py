@@ -133,12 +133,13 @@ def _finish(
 
 
 def _time_left(context: grpc.ServicerContext, settings: Settings) -> float | None:
-    """Seconds the call may still use (its deadline less the margin; may be <= 0), None without
-    a deadline. No deadline reads as None or as "forever" (about 2**63 ns): both mean no cap."""
+    """Seconds the call may still use (its deadline less the margins; may be <= 0), None without
+    a deadline. No deadline reads as None or as "forever" (about 2**63 ns): both mean no cap.
+    The share keeps room for what grows with the work (the answer's bytes, a loaded machine)."""
     remaining = context.time_remaining()
     if remaining is None or remaining > NO_DEADLINE_S:
         return None
-    return float(remaining) - settings.deadline_margin_s
+    return float(remaining) * (1.0 - settings.deadline_margin_share) - settings.deadline_margin_s
 
 
 def _validate_rules_handler(

@@ -46,7 +46,8 @@ class Settings:
     drain_delay_s: float = 0.5  # NOT_SERVING this long before refusing new calls
     grace_s: float = 20.0  # in-flight calls get this long to finish: above the 10 s default budget
     max_connection_age_s: float = 120.0  # so clients rebalance onto new replicas
-    deadline_margin_s: float = 0.05  # solver stops this long before the call's deadline
+    deadline_margin_s: float = 0.05  # solver stops this long before the call's deadline,
+    deadline_margin_share: float = 0.05  # and this share of the time left earlier still
     log_format: str = "console"  # or "json"
     limits: Limits = field(default_factory=Limits)
 
@@ -61,6 +62,8 @@ class Settings:
             raise ValueError("Expected max_message_bytes >= 1024")
         if self.drain_delay_s < 0 or self.grace_s < 0:
             raise ValueError("Expected drain_delay_s >= 0 and grace_s >= 0")
+        if self.deadline_margin_s < 0 or not 0 <= self.deadline_margin_share < 1:
+            raise ValueError("Expected deadline_margin_s >= 0 and 0 <= deadline_margin_share < 1")
         if self.rules_poll_s < 0:
             raise ValueError("Expected rules_poll_s >= 0")
         if self.log_format not in ("console", "json"):

@@ -10,11 +10,13 @@ capacity-aware partner assignment (`solver.optimize`) with the own fleet closed 
 Two repairs on the routes as they are: orders no partner could take go onto the vans where they
 fit, and dropped orders holding slots that capacity-starved orders could use move onto the vans
 when that delivers more orders or as many for less (`_make_room`).
-Baseline (GREEDY, the foundation's policy): greedy's own-fleet orders are routed vans-first with
-the first plan the router finds (a greedy plan); the ones no route takes go back through greedy
-with the own fleet closed to them. Policy GREEDY answers with that baseline, and so does policy
-OPTIMAL when the baseline serves at least as many orders for less (e.g. routing ran out of
-time): the answer is never worse than the baseline it reports savings against.
+Baselines, both computed on every request (`Outcome.baselines`, the requested one first):
+GREEDY, the foundation's policy: greedy's own-fleet orders are routed vans-first with the first
+plan the router finds (a greedy plan); the ones no route takes go back through greedy with the
+own fleet closed to them. Policy GREEDY answers with it, and so does policy OPTIMAL when it
+serves at least as many orders for less (e.g. routing ran out of time): the answer is never
+worse than the routed greedy. SINGLE_NATIONAL: one national carrier for everything it may take, as
+a shipper without vans or a carrier mix would ship (`single_national`).
 
 Budget: `options.time_budget_s` (already capped by the call's deadline) covers the whole
 decision; a share is kept back for building the response, the rest is split between the
@@ -66,12 +68,22 @@ RESPONSE_S_PER_ORDER = (0.0003, 0.0002)
 
 
 @dataclass(frozen=True, slots=True)
+class Comparison:
+    """A baseline policy's answer on the same request, with its routes when it used vans."""
+
+    baseline: Baseline
+    assignment: Assignment
+    fleet: FleetPlan | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """Everything the answer is built from.
 
     ``scores`` are the assignment scores with the own-fleet pair of every routed order replaced
-    by its marginal route cost. ``fleet`` holds the routes of ``assignment``, ``baseline_fleet``
-    those of ``baseline`` (None when nothing was routed).
+    by its marginal route cost. ``fleet`` holds the routes of ``assignment`` (None when nothing
+    was routed). ``baselines``: every baseline policy on the same request, the requested one
+    (``snapshot.options.baseline``) first.
     """
 
     snapshot: Snapshot
@@ -79,10 +91,19 @@ class Outcome:
     prices: PriceTable
     scores: np.ndarray
     assignment: Assignment
-    baseline: Assignment
+    baselines: tuple[Comparison, ...]
     stage_ms: tuple[tuple[str, float], ...]
     fleet: FleetPlan | None = None
-    baseline_fleet: FleetPlan | None = None
+
+    @property
+    def baseline(self) -> Assignment:
+        """The requested baseline's assignment (the one savings are reported against)."""
+        return self.baselines[0].assignment
+
+    @property
+    def baseline_fleet(self) -> FleetPlan | None:
+        """The requested baseline's routes, if it used vans."""
+        return self.baselines[0].fleet
 
 
 class _Stopwatch:
@@ -114,20 +135,22 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
     watch.lap("assignment_greedy")
     own = fleet.own_carriers(snapshot)
     has_fleet = bool(own.any()) and snapshot.fleet.count > 0
-    # The routed greedy first (it serves as the baseline, as policy GREEDY's answer and as the
+    # The routed greedy first (it serves as a baseline, as policy GREEDY's answer and as the
     # floor of OPTIMAL's): a first plan on fewer orders, usually done well within its share.
-    baseline, baseline_plan = greedy, None
-    if options.baseline == Baseline.SINGLE_NATIONAL:
-        baseline = single_national(snapshot, eligibility, prices, scores)
-        watch.lap("baseline")
     routed_greedy: tuple[Assignment, FleetPlan] | None = None
-    if has_fleet and (options.baseline == Baseline.GREEDY or options.policy == Policy.GREEDY):
+    by_greedy = Comparison(Baseline.GREEDY, greedy)
+    if has_fleet:
         routed_greedy = _routed_greedy(
             snapshot, eligibility, prices, scores, greedy, deadline, planned_s
         )
+        by_greedy = Comparison(Baseline.GREEDY, *routed_greedy)
         watch.lap("baseline_routing")
-        if options.baseline == Baseline.GREEDY:
-            baseline, baseline_plan = routed_greedy
+    by_national = Comparison(
+        Baseline.SINGLE_NATIONAL, single_national(snapshot, eligibility, prices, scores)
+    )
+    watch.lap("baseline_national")
+    first_national = options.baseline == Baseline.SINGLE_NATIONAL
+    baselines = (by_national, by_greedy) if first_national else (by_greedy, by_national)
     chosen, plan = greedy, None
     out_scores = scores
     if options.policy == Policy.GREEDY and routed_greedy is not None:
@@ -173,6 +196,7 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
             scores,
             left,
             max_orders=max(1, int(INSERT_ORDERS_PER_S * options.time_budget_s)),
+            time_limit_s=max(0.0, deadline - time.perf_counter()),
         )
         out_scores = _route_scores(snapshot, scores, plan)
         watch.lap("routing_quotes")
@@ -182,10 +206,9 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
         prices=prices,
         scores=out_scores,
         assignment=chosen,
-        baseline=baseline,
+        baselines=baselines,
         stage_ms=tuple(watch.laps),
         fleet=plan,
-        baseline_fleet=baseline_plan,
     )
 
 
@@ -441,7 +464,18 @@ def _route_scores(snapshot: Snapshot, scores: np.ndarray, plan: FleetPlan | None
 def single_national(
     snapshot: Snapshot, eligibility: Eligibility, prices: PriceTable, scores: np.ndarray
 ) -> Assignment:
-    """Baseline: every order to its cheapest national carrier, as a shipper without us would."""
-    national = snapshot.carriers.kind == CarrierKind.NATIONAL
-    only_national = np.where(national[None, :], scores, np.inf)
-    return assign.greedy(snapshot, eligibility, prices, only_national)
+    """Baseline: one national carrier for everything, as a shipper without us would ship: of
+    the national carriers, the one whose greedy answer (that carrier alone) scores best, so the
+    one that delivers the most orders, then for the least. No national carrier: nothing
+    delivered."""
+    nationals = np.flatnonzero(snapshot.carriers.kind == CarrierKind.NATIONAL).tolist()
+    best: Assignment | None = None
+    for c in nationals:
+        only = np.full_like(scores, np.inf)
+        only[:, c] = scores[:, c]
+        candidate = assign.greedy(snapshot, eligibility, prices, only)
+        if best is None or candidate.objective < best.objective:
+            best = candidate
+    if best is None:
+        best = assign.greedy(snapshot, eligibility, prices, np.full_like(scores, np.inf))
+    return best

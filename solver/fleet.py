@@ -672,13 +672,15 @@ def quote_dropped(
     rows: np.ndarray,
     max_orders: int | None = None,
     params: FleetParams | None = None,
+    time_limit_s: float | None = None,
 ) -> FleetPlan:
     """``plan`` with :class:`Quotes` for the snapshot ``rows`` (own-fleet pair possible) not
     kept: the first ``max_orders`` the router had, each at its cheapest feasible place on the
     final routes (``routing.insertion_costs``); the others marked not quoted (``cents`` -2:
-    beyond that limit, or never routable: no van loaded at its site or working in its windows,
-    or beyond what one routing run takes). So an own-fleet candidate never shows the pre-route
-    estimate once routes exist. ``scores`` name the own carrier of orders not routed."""
+    beyond that limit or the time limit, or never routable: no van loaded at its site or
+    working in its windows, or beyond what one routing run takes). So an own-fleet candidate
+    never shows the pre-route estimate once routes exist. ``scores`` name the own carrier of
+    orders not routed."""
     fp = plan.fleet_problem
     if plan.plan is None or fp.problem is None:
         return plan
@@ -688,9 +690,12 @@ def quote_dropped(
     wanted = [i for i in rows.tolist() if not plan.kept[i]]
     routed = [i for i in wanted if i in position]
     cut = len(routed) if max_orders is None else max_orders
+    quote = insertion_costs(
+        fp.problem, plan.plan, [position[i] for i in routed[:cut]], time_limit_s=time_limit_s
+    )
+    cut = len(quote.orders)  # the clock may have stopped it early
     rest = np.array(routed[cut:] + [i for i in wanted if i not in position], dtype=np.int64)
     rows = np.array(routed[:cut], dtype=np.int64)
-    quote = insertion_costs(fp.problem, plan.plan, [position[i] for i in rows.tolist()])
     quoted = np.zeros(n, dtype=bool)
     quoted[rows] = True
     quoted[rest] = True

@@ -1788,10 +1788,13 @@ def insertion_costs(
     plan: RoutingPlan,
     orders: Sequence[int],
     max_tries: int = 64,
+    time_limit_s: float | None = None,
 ) -> Insertion:
     """Cheapest feasible place for each order on the plan's routes, the plan left unchanged.
 
     Each order is placed alone (see `_Inserter` for the search); its extra money is reported.
+    A time limit only caps the work: orders are priced in the given order, and those the clock
+    leaves out are not in the answer (its ``orders`` is then a prefix of ``orders``).
 
     Parameters
     ----------
@@ -1803,11 +1806,14 @@ def insertion_costs(
         Orders to price, normally dropped ones.
     max_tries
         Exact schedules tried per order at most.
+    time_limit_s
+        Stop pricing after this long; None: price every order.
 
     Returns
     -------
     Insertion
     """
+    stop_at = None if time_limit_s is None else time.perf_counter() + time_limit_s
     inserter = _Inserter(problem, plan, max_tries)
     n = len(orders)
     out = {
@@ -1815,6 +1821,9 @@ def insertion_costs(
         for name in ("vehicle", "position", "start_s", "cents", "distance_m")
     }
     for q, o in enumerate(orders):
+        if stop_at is not None and time.perf_counter() >= stop_at:
+            n = q
+            break
         found = inserter.best(o)
         if found is None:
             continue
@@ -1828,8 +1837,8 @@ def insertion_costs(
         out["cents"][q] = cents - inserter.money[r]
         out["distance_m"][q] = metres - inserter.metres[r]
     return Insertion(
-        orders=_readonly(np.asarray(list(orders), dtype=np.int64)),
-        **{name: _readonly(arr) for name, arr in out.items()},
+        orders=_readonly(np.asarray(list(orders)[:n], dtype=np.int64)),
+        **{name: _readonly(arr[:n]) for name, arr in out.items()},
     )
 
 

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
+from lastmile.v1 import types_pb2
 from samples.generate import generate_day
 from service import convert
 from solver import assign, fleet, pricing
 from solver.checks import BuiltinPolicy
 from solver.decide import decide, total_cost_cents
-from solver.domain import capabilities_for
+from solver.domain import Baseline, CarrierKind, capabilities_for
 from solver.fleet import FleetParams
 from solver.routing import check_plan
 from solver.snapshot import TravelMatrix
@@ -205,6 +206,53 @@ def test_answer_never_worse_than_the_routed_baseline() -> None:
     )
     assert outcome.baseline_fleet is not None
     assert chosen <= baseline
+
+
+def test_both_baselines_on_every_decision() -> None:
+    """GREEDY (routed) and SINGLE_NATIONAL are computed on every request, the requested one
+    first; which one is requested changes the order of the report, never the decision. The
+    national baseline ships everything it may take with one national carrier: of two, the one
+    whose answer scores best (no slots here, so it takes every order it may)."""
+    request = generate_day(seed=8, orders=80, vehicles=3)
+    request.options.time_budget.FromMilliseconds(3000)
+    request.options.seed = 1
+    national = next(c for c in request.carriers if c.kind == types_pb2.CARRIER_KIND_NATIONAL)
+    second = request.carriers.add()
+    second.CopyFrom(national)
+    second.id, second.name = "paket-zwei", "paket-zwei"
+    card = next(r for r in request.rate_cards if r.id == national.rate_card_id)
+    cheaper = request.rate_cards.add()
+    cheaper.CopyFrom(card)
+    cheaper.id, cheaper.base_cents = "rc-paket-zwei", card.base_cents - 50
+    second.rate_card_id = cheaper.id
+    snapshot = convert.to_snapshot(request)
+    by_greedy = decide(snapshot, BuiltinPolicy())
+    options = dataclasses.replace(snapshot.options, baseline=Baseline.SINGLE_NATIONAL)
+    by_national = decide(dataclasses.replace(snapshot, options=options), BuiltinPolicy())
+    assert [c.baseline for c in by_greedy.baselines] == [Baseline.GREEDY, Baseline.SINGLE_NATIONAL]
+    assert [c.baseline for c in by_national.baselines] == [
+        Baseline.SINGLE_NATIONAL,
+        Baseline.GREEDY,
+    ]
+    assert np.array_equal(by_greedy.assignment.carrier_idx, by_national.assignment.carrier_idx)
+    assert np.array_equal(by_greedy.assignment.vehicle_idx, by_national.assignment.vehicle_idx)
+    assert by_greedy.baseline_fleet is not None  # the greedy baseline used the vans
+    baseline = by_national.baseline
+    assert by_national.baseline_fleet is None
+    carrier = baseline.carrier_idx
+    used = np.unique(carrier[carrier >= 0]).tolist()
+    nationals = np.flatnonzero(snapshot.carriers.kind == CarrierKind.NATIONAL).tolist()
+    assert len(nationals) == 2 and used == [nationals[1]]
+    (c,) = used
+    prices = by_greedy.prices
+    assert (prices.slot_idx[:, nationals] < 0).all()
+    scores = assign.score(snapshot, prices)
+    assert np.array_equal(carrier >= 0, np.isfinite(scores[:, c]))
+    (other,) = set(nationals) - {c}
+    only_other = np.full_like(scores, np.inf)
+    only_other[:, other] = scores[:, other]
+    alternative = assign.greedy(snapshot, by_greedy.eligibility, prices, only_other)
+    assert baseline.objective < alternative.objective
 
 
 def test_solution_limit_scales_down_for_big_problems() -> None:

@@ -599,6 +599,22 @@ def test_insertion_costs_match_trying_every_place(seed: int, vans: int) -> None:
         assert quote.cents[q] == scale.to_cents(scale.money(units, v, dist)) - money_before
 
 
+def test_insertion_costs_time_limit_prices_a_prefix() -> None:
+    """A clock that has run out prices nothing; no limit prices every order, and a limit that
+    is not reached gives the same answer."""
+    problem = _optional_day(3, 2, 14, 1_500, 60, 800)
+    plan = solve(problem, fixed())
+    dropped = list(plan.dropped)
+    assert dropped
+    none = insertion_costs(problem, plan, dropped, time_limit_s=0.0)
+    assert none.orders.size == 0 and none.cents.size == 0
+    every = insertion_costs(problem, plan, dropped)
+    roomy = insertion_costs(problem, plan, dropped, time_limit_s=60.0)
+    assert every.orders.tolist() == dropped
+    for name in ("orders", "vehicle", "position", "start_s", "cents", "distance_m"):
+        assert np.array_equal(getattr(every, name), getattr(roomy, name)), name
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), vans=st.integers(1, 3))
 def test_profitable_insertion_only_lowers_the_objective(seed: int, vans: int) -> None:

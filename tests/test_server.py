@@ -18,6 +18,7 @@ import pytest
 
 from clients.client import Client, OrchestratorError
 from lastmile.v1 import orchestrator_pb2 as pb
+from lastmile.v1 import types_pb2
 from samples.generate import generate_day
 from tests.conftest import ROOT, SAMPLE
 
@@ -66,6 +67,22 @@ def test_sample_day_prices_and_totals_add_up(
     assert sum(c.cost.cents for c in summary.carriers) == total
     assert sum(c.orders for c in summary.carriers) == summary.assigned
     assert summary.savings.cents == summary.baseline_cost.cents - total
+    assert [b.baseline for b in summary.baselines] == [
+        pb.BASELINE_GREEDY,
+        pb.BASELINE_SINGLE_NATIONAL,
+    ]
+    for baseline in summary.baselines:
+        assert baseline.savings.cents == baseline.cost.cents - total
+        assert baseline.savings_pct == pytest.approx(
+            100 * baseline.savings.cents / baseline.cost.cents, abs=1e-3
+        )
+    # The national baseline delivers exactly the orders some national carrier may take.
+    national = {c.id for c in sample_request.carriers if c.kind == types_pb2.CARRIER_KIND_NATIONAL}
+    takers = sum(any(c.carrier_id in national for c in d.candidates) for d in response.decisions)
+    assert summary.baselines[1].assigned == takers > 0
+    first = summary.baselines[0]
+    assert (summary.baseline, summary.baseline_assigned) == (first.baseline, first.assigned)
+    assert (summary.baseline_cost, summary.savings) == (first.cost, first.savings)
     assert {"eligibility", "pricing", "snapshot"} <= set(summary.stage_ms)
 
 

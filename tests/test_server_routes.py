@@ -143,6 +143,8 @@ def _totals_consistent(response: pb.DecideResponse) -> None:
     partner = sum(d.price.total.cents for d in response.decisions if d.carrier_id not in own_ids)
     assert summary.total_cost.cents == partner + own_route_cost
     assert summary.savings.cents == summary.baseline_cost.cents - summary.total_cost.cents
+    for baseline in summary.baselines:
+        assert baseline.savings.cents == baseline.cost.cents - summary.total_cost.cents
 
 
 @pytest.mark.slow

@@ -330,8 +330,24 @@ class CarrierTotal(_message.Message):
     co2e_g: float
     def __init__(self, carrier_id: _Optional[str] = ..., orders: _Optional[int] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., co2e_g: _Optional[float] = ...) -> None: ...
 
+class BaselineComparison(_message.Message):
+    __slots__ = ("baseline", "cost", "assigned", "savings", "savings_pct", "co2e_g")
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNED_FIELD_NUMBER: _ClassVar[int]
+    SAVINGS_FIELD_NUMBER: _ClassVar[int]
+    SAVINGS_PCT_FIELD_NUMBER: _ClassVar[int]
+    CO2E_G_FIELD_NUMBER: _ClassVar[int]
+    baseline: Baseline
+    cost: _types_pb2.Money
+    assigned: int
+    savings: _types_pb2.Money
+    savings_pct: float
+    co2e_g: float
+    def __init__(self, baseline: _Optional[_Union[Baseline, str]] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., co2e_g: _Optional[float] = ...) -> None: ...
+
 class Summary(_message.Message):
-    __slots__ = ("total_cost", "assigned", "unassigned", "carriers", "baseline", "baseline_cost", "savings", "savings_pct", "baseline_assigned", "co2e_g", "stage_ms", "rules_version", "solver_status", "policy", "objective")
+    __slots__ = ("total_cost", "assigned", "unassigned", "carriers", "baseline", "baseline_cost", "savings", "savings_pct", "baseline_assigned", "co2e_g", "stage_ms", "rules_version", "solver_status", "policy", "objective", "baselines")
     class StageMsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -354,6 +370,7 @@ class Summary(_message.Message):
     SOLVER_STATUS_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
+    BASELINES_FIELD_NUMBER: _ClassVar[int]
     total_cost: _types_pb2.Money
     assigned: int
     unassigned: int
@@ -369,7 +386,8 @@ class Summary(_message.Message):
     solver_status: SolverStatus
     policy: AssignmentPolicy
     objective: float
-    def __init__(self, total_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., unassigned: _Optional[int] = ..., carriers: _Optional[_Iterable[_Union[CarrierTotal, _Mapping]]] = ..., baseline: _Optional[_Union[Baseline, str]] = ..., baseline_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., baseline_assigned: _Optional[int] = ..., co2e_g: _Optional[float] = ..., stage_ms: _Optional[_Mapping[str, float]] = ..., rules_version: _Optional[str] = ..., solver_status: _Optional[_Union[SolverStatus, str]] = ..., policy: _Optional[_Union[AssignmentPolicy, str]] = ..., objective: _Optional[float] = ...) -> None: ...
+    baselines: _containers.RepeatedCompositeFieldContainer[BaselineComparison]
+    def __init__(self, total_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., unassigned: _Optional[int] = ..., carriers: _Optional[_Iterable[_Union[CarrierTotal, _Mapping]]] = ..., baseline: _Optional[_Union[Baseline, str]] = ..., baseline_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., baseline_assigned: _Optional[int] = ..., co2e_g: _Optional[float] = ..., stage_ms: _Optional[_Mapping[str, float]] = ..., rules_version: _Optional[str] = ..., solver_status: _Optional[_Union[SolverStatus, str]] = ..., policy: _Optional[_Union[AssignmentPolicy, str]] = ..., objective: _Optional[float] = ..., baselines: _Optional[_Iterable[_Union[BaselineComparison, _Mapping]]] = ...) -> None: ...
 
 class DecideResponse(_message.Message):
     __slots__ = ("request_id", "decisions", "unassigned", "routes", "summary", "elapsed")
