@@ -1557,14 +1557,18 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
 
 
 def insert(
-    problem: RoutingProblem, plan: RoutingPlan, orders: Sequence[int], time_limit_s: float
+    problem: RoutingProblem,
+    plan: RoutingPlan,
+    orders: Sequence[int],
+    time_limit_s: float,
+    max_tries: int = 256,
 ) -> RoutingPlan:
     """Insert dropped orders into a plan's routes, each at its cheapest feasible place.
 
     For orders the router left out that must be served after all (e.g. their partner turned
-    out to be full): every position of every used route is tried on the scheduler's clock,
-    with skills and capacity checked first; an order that fits nowhere stays dropped. The plan
-    is then re-timed and re-priced like any other (marginal costs included).
+    out to be full): each in turn goes where it costs the objective least, on a route or on a
+    van not used yet (see `_Inserter` for the search); an order that fits nowhere stays
+    dropped. The plan is then re-timed and re-priced like any other (marginal costs included).
 
     Parameters
     ----------
@@ -1576,6 +1580,8 @@ def insert(
         Dropped orders to insert, in this order.
     time_limit_s
         Stop trying further orders after this many seconds.
+    max_tries
+        Exact schedules tried per order at most (screened places, cheapest bound first).
 
     Returns
     -------
@@ -1583,16 +1589,8 @@ def insert(
         The plan with the orders that fit inserted (the same plan if none fits).
     """
     t_begin = time.perf_counter()
-    p = problem
-    scale = _scale(p)
-    sched = _Scheduler(p)
-    routes = {r.vehicle_idx: [s.order_idx for s in r.stops] for r in plan.routes}
-    units = {
-        v: _route_units(p, scale, v, seq, tm)[0]
-        for v, seq in routes.items()
-        if (tm := sched.schedule(v, seq)) is not None
-    }
-    if len(units) < len(routes):
+    inserter = _Inserter(problem, plan, max_tries)
+    if inserter.frozen:
         return plan  # a route only the engine could time: leave the plan as it is
     dropped = set(plan.dropped)
     changed = False
@@ -1601,37 +1599,14 @@ def insert(
             break
         if o not in dropped:
             continue
-        req = int(p.required_skills[o])
-        best: tuple[int, int, list[int]] | None = None
-        for v, seq in routes.items():
-            if v not in units or int(p.vehicle_skills[v]) & req != req:
-                continue
-            load = p.order_demand[seq].sum(axis=0) + p.order_demand[o]
-            if np.any(load > p.vehicle_capacity[v]):
-                continue
-            for k in range(len(seq) + 1):
-                cand = [*seq[:k], o, *seq[k:]]
-                tm = sched.schedule(v, cand)
-                if tm is None:
-                    continue
-                delta = _route_units(p, scale, v, cand, tm)[0] - units[v]
-                if best is None or delta < best[0]:
-                    best = (delta, v, cand)
-        if best is not None:
-            delta, v, cand = best
-            routes[v] = cand
-            units[v] += delta
+        found = inserter.best(o)
+        if found is not None:
+            inserter.place(found[1], found[3])
             dropped.discard(o)
             changed = True
     if not changed:
         return plan
-    result = _EngineResult(
-        [_RawRoute(v, seq, None) for v, seq in routes.items()],
-        found=True,
-        proved_optimal=False,
-    )
-    assembled = _assemble(p, scale, result, plan.engine, list(plan.unservable), t_begin)
-    return replace(assembled, elapsed_s=plan.elapsed_s + assembled.elapsed_s)
+    return _reassemble(problem, inserter, plan, t_begin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1656,8 +1631,9 @@ class Insertion:
 class _Inserter:
     """Cheapest feasible insertion of single orders into a plan's routes, routes updatable.
 
-    Every position of every route (and one van per type not used yet, as a route of its own)
-    is screened with necessary conditions: skills, capacity, the earliest arrival at the order
+    Every position of every route (and one van per type not used yet, as a route of its own;
+    once it takes an order, the next unused van of its type joins) is screened with necessary
+    conditions: skills, capacity, the earliest arrival at the order
     (leaving at shift start) inside its last window, and the next stop still reachable by its
     latest start (windows, shift end). Survivors are tried on the scheduler's clock in order of
     their extra distance cost, a lower bound of the extra cost, until that bound reaches the
@@ -1685,12 +1661,24 @@ class _Inserter:
         for r in plan.routes:
             used.add(r.vehicle_idx)
             self._add(r.vehicle_idx, [s.order_idx for s in r.stops])
-        seen_types: set[tuple[int, ...]] = set()
+        # Unused vans by type, the first of each type offered as an empty route.
+        self.spare: dict[tuple[int, ...], list[int]] = {}
         for v in range(p.num_vehicles):
-            key = (*_vehicle_type_key(p, v), int(p.vehicle_skills[v]))
-            if v not in used and key not in seen_types:
-                seen_types.add(key)
-                self._add(v, [])
+            if v not in used:
+                self.spare.setdefault(self._type(v), []).append(v)
+        for vans in self.spare.values():
+            self._add(vans.pop(0), [])
+
+    def _type(self, v: int) -> tuple[int, ...]:
+        return (*_vehicle_type_key(self.p, v), int(self.p.vehicle_skills[v]))
+
+    def place(self, r: int, seq: list[int]) -> None:
+        """Route ``r`` now drives ``seq``; if it was an unused van, the next unused van of its
+        type is offered in its place."""
+        was_empty = not self.seq[r]
+        self._set(r, seq)
+        if was_empty and seq and (vans := self.spare.get(self._type(self.vehicle[r]))):
+            self._add(vans.pop(0), [])
 
     def _add(self, v: int, seq: list[int]) -> None:
         self.vehicle.append(v)
@@ -1885,17 +1873,26 @@ def insert_profitable(
             if found is None or found[0] >= penalty[o]:
                 continue
             r, cand = found[1], found[3]
-        inserter._set(r, cand)
+        inserter.place(r, cand)
         touched.add(r)
     if not touched:
         return plan
+    return _reassemble(p, inserter, plan, t_begin)
+
+
+def _reassemble(
+    problem: RoutingProblem, inserter: _Inserter, plan: RoutingPlan, t_begin: float
+) -> RoutingPlan:
+    """The inserter's routes as a plan, re-timed and re-priced like any other."""
     routes = [
         _RawRoute(v, seq, None)
         for v, seq in zip(inserter.vehicle, inserter.seq, strict=True)
         if seq
     ]
     result = _EngineResult(routes, found=True, proved_optimal=False)
-    assembled = _assemble(p, inserter.scale, result, plan.engine, list(plan.unservable), t_begin)
+    assembled = _assemble(
+        problem, inserter.scale, result, plan.engine, list(plan.unservable), t_begin
+    )
     return replace(assembled, elapsed_s=plan.elapsed_s + assembled.elapsed_s)
 
 

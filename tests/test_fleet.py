@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -253,6 +253,29 @@ def test_both_baselines_on_every_decision() -> None:
     only_other[:, other] = scores[:, other]
     alternative = assign.greedy(snapshot, by_greedy.eligibility, prices, only_other)
     assert baseline.objective < alternative.objective
+
+
+def test_explanations_never_change_the_planned_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Explanations take longer to build, so the clock keeps more back for them, but the work
+    routing plans for (and with it the decision) is the same with them on or off."""
+    seen: list[tuple[bool, str, float | None]] = []
+    route = fleet.route
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append((snapshot.options.explain, kwargs["mode"], kwargs.get("work_s")))
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(fleet, "route", spy)
+    outcomes = []
+    for explain in (True, False):
+        snapshot = _snapshot(8, 80, 3)
+        options = dataclasses.replace(snapshot.options, explain=explain)
+        snapshot = dataclasses.replace(snapshot, options=options)
+        outcomes.append(decide(snapshot, BuiltinPolicy()))
+    on = [(mode, work) for explain, mode, work in seen if explain]
+    off = [(mode, work) for explain, mode, work in seen if not explain]
+    assert len(on) >= 2 and on == off
+    assert np.array_equal(outcomes[0].assignment.carrier_idx, outcomes[1].assignment.carrier_idx)
 
 
 def test_solution_limit_scales_down_for_big_problems() -> None:

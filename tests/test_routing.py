@@ -599,6 +599,32 @@ def test_insertion_costs_match_trying_every_place(seed: int, vans: int) -> None:
         assert quote.cents[q] == scale.to_cents(scale.money(units, v, dist)) - money_before
 
 
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), vans=st.integers(1, 3))
+def test_insert_serves_each_order_at_its_cheapest_place(seed: int, vans: int) -> None:
+    """Each dropped order, in turn, goes where it raises the objective least over every place
+    of every van (used or not); an order left dropped fits nowhere on the final plan (routes
+    only grow, so it fit nowhere at its turn either), and the plan stays valid."""
+    problem = _optional_day(seed, vans, 14, 1_500, 60, 800)
+    plan = solve(problem, fixed())
+    dropped = list(plan.dropped)
+    assert dropped
+    want = _brute_insertion(problem, plan, dropped[0])
+    first = insert(problem, plan, dropped[:1], time_limit_s=30.0)
+    if want is None:
+        assert first is plan
+    else:
+        assert dropped[0] not in first.dropped
+        scale = _scale(problem)  # the objective no longer counts its drop penalty
+        change = want - scale.to_cents(scale.penalty[dropped[0]])
+        assert abs(first.objective - plan.objective - change) <= 2
+    every = insert(problem, plan, dropped, time_limit_s=30.0)
+    assert check_plan(problem, every) == []
+    assert set(every.dropped) <= set(dropped)
+    for o in every.dropped:
+        assert _brute_insertion(problem, every, o) is None
+
+
 def test_insertion_costs_time_limit_prices_a_prefix() -> None:
     """A clock that has run out prices nothing; no limit prices every order, and a limit that
     is not reached gives the same answer."""
