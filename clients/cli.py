@@ -47,10 +47,15 @@ def render_table(
     summary = response.summary
     currency = summary.total_cost.currency or "EUR"
     write = out.write
+    gap = ""
+    if summary.HasField("objective_bound") and summary.objective:
+        share = (summary.objective - summary.objective_bound) / abs(summary.objective)
+        gap = f", gap {100 * share:.2f}%"
     write(
         f"Decision {response.request_id}: {summary.assigned} assigned, "
         f"{summary.unassigned} unassigned (policy {pb.AssignmentPolicy.Name(summary.policy)}, "
-        f"solver {pb.SolverStatus.Name(summary.solver_status)}, rules {summary.rules_version})\n\n"
+        f"solver {pb.SolverStatus.Name(summary.solver_status)}{gap}, "
+        f"rules {summary.rules_version})\n\n"
     )
     write(
         f"{'order':<12} {'level':<18} {'carrier':<16} {'vehicle':<8} {'price':>11} "

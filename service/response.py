@@ -578,6 +578,8 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
     summary.solver_status = cast("pb.SolverStatus", int(chosen.status))
     summary.policy = cast("pb.AssignmentPolicy", int(chosen.policy))
     summary.objective = float(chosen.objective)
+    if chosen.bound is not None:
+        summary.objective_bound = float(chosen.bound)
     for stage, ms in outcome.stage_ms:
         summary.stage_ms[stage] = ms
 

@@ -40,6 +40,7 @@ class Assignment:
     status: SolverStatus
     policy: Policy
     objective: float  # total score of the assigned orders plus unassigned penalties
+    bound: float | None = None  # proven lower bound of the objective; None: none proven
 
     def __post_init__(self) -> None:
         for name in ("carrier_idx", "slot_idx", "vehicle_idx", "reason"):

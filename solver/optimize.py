@@ -49,6 +49,7 @@ Determinism
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -793,6 +794,7 @@ def solve(
         status=status,
         policy=Policy.OPTIMAL,
         objective=objective,
+        bound=bound if status != SolverStatus.HEURISTIC and math.isfinite(bound) else None,
     )
     info = SolveInfo(
         status, method_used, objective, bound, time.perf_counter() - start, len(p.rows),

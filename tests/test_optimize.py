@@ -132,6 +132,7 @@ def test_equals_brute_force_on_tiny_requests(seed: int, n_orders: int, n_carrier
     )
     a, info = optimize.solve(snapshot, eligibility, prices, scores, 5.0)
     assert info.status == SolverStatus.OPTIMAL
+    assert a.bound == a.objective  # proven optimal: the bound is the objective
     assert feasible(snapshot, eligibility, prices, a.carrier_idx.copy())
     assert integer_objective(scores, a.carrier_idx) == brute_force(
         snapshot, eligibility, prices, scores
@@ -153,6 +154,7 @@ def test_feasible_and_never_worse_than_greedy(seed: int, n_orders: int) -> None:
     if feasible(snapshot, eligibility, prices, greedy.carrier_idx.copy()):
         assert a.objective <= greedy.objective + rounding
     assert info.bound <= a.objective + rounding
+    assert a.bound == info.bound
     assert a.policy == Policy.OPTIMAL
 
 
@@ -238,6 +240,10 @@ def test_tiny_budget_still_answers() -> None:
     a, info = optimize.solve(snapshot, eligibility, prices, scores, 0.001)
     assert info.status in (SolverStatus.OPTIMAL, SolverStatus.FEASIBLE, SolverStatus.HEURISTIC)
     assert feasible(snapshot, eligibility, prices, a.carrier_idx.copy())
+    if a.bound is None:  # nothing proven: greedy, or no bound within the budget
+        assert info.status == SolverStatus.HEURISTIC or not np.isfinite(info.bound)
+    else:
+        assert a.bound == info.bound <= a.objective + 0.5 * 300 / optimize.COST_SCALE
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -107,6 +107,26 @@ def test_sample_day_respects_slot_capacity(
         assert kg <= slots[slot_id].remaining_weight_kg + 1e-6
 
 
+def test_objective_bound_only_where_proven(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Partners only: the exact assignment reports its proven bound (OPTIMAL: the objective
+    itself). With vans the routes are a heuristic search, so no bound is claimed."""
+    with_vans = client.decide(sample_request, timeout_s=60)
+    assert with_vans.routes and not with_vans.summary.HasField("objective_bound")
+    request = pb.DecideRequest()
+    request.CopyFrom(sample_request)
+    del request.vehicles[:]
+    request.options.explain = False
+    summary = client.decide(request, timeout_s=60).summary
+    assert summary.HasField("objective_bound")
+    assert summary.objective_bound <= summary.objective + 1e-6
+    if summary.solver_status == pb.SOLVER_STATUS_OPTIMAL:
+        assert summary.objective_bound == summary.objective
+    request.options.policy = pb.ASSIGNMENT_POLICY_GREEDY
+    assert not client.decide(request, timeout_s=60).summary.HasField("objective_bound")
+
+
 def test_same_request_same_decision(client: Client, sample_request: pb.DecideRequest) -> None:
     """Determinism: the same request twice gives the same answer, timings aside (with a
     budget long enough for routing to stop on its seed's solution limit, not on the clock)."""
