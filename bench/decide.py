@@ -66,7 +66,16 @@ def main() -> int:
                         "stage_ms": {k: round(v, 2) for k, v in stages.items()},
                         "grpc_ms": round(statistics.median(grpc_ms), 2),
                         "assigned": answer.summary.assigned,
+                        "total_cost_cents": answer.summary.total_cost.cents,
                         "policy": pb.AssignmentPolicy.Name(answer.summary.policy),
+                        "baselines": {
+                            pb.Baseline.Name(b.baseline): {
+                                "cost_cents": b.cost.cents,
+                                "assigned": b.assigned,
+                                "savings_cents": b.savings.cents,
+                            }
+                            for b in answer.summary.baselines
+                        },
                     }
                 )
     finally:
@@ -77,6 +86,13 @@ def main() -> int:
     for row in rows:
         cells = " ".join(f"{row['stage_ms'].get(s, 0):>18.1f}" for s in stage_names)  # type: ignore[attr-defined]
         print(f"{row['orders']:>7} {row['grpc_ms']:>9.1f} {cells}")
+    for row in rows:
+        against = "; ".join(
+            f"{name.removeprefix('BASELINE_')} {b['assigned']} orders, savings "
+            f"{b['savings_cents'] / 100:,.2f}"
+            for name, b in row["baselines"].items()  # type: ignore[attr-defined]
+        )
+        print(f"{row['orders']:>7} orders: {row['assigned']} assigned; vs {against}")
     return 0
 
 
