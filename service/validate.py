@@ -221,6 +221,60 @@ def to_bad_request(violations: Iterable[FieldViolation]) -> error_details_pb2.Ba
     return bad
 
 
+#: Serialized size the error details may take. They travel base64-encoded in the trailing
+#: metadata, which gRPC clients cap (8 KiB soft, 16 KiB hard by default): past it a caller sees
+#: RESOURCE_EXHAUSTED instead of the INVALID_ARGUMENT it should get.
+MAX_DETAIL_BYTES: Final = 4096
+_MORE = re.compile(r"^\.\.\.and ([\d,]+) more violations")
+
+
+def more_violations(count: int, listed: int) -> FieldViolation:
+    """The entry that closes a capped list of violations."""
+    return FieldViolation(
+        "", f"...and {count:,} more violations (only the first {listed:,} are listed)"
+    )
+
+
+def fit_violations(
+    violations: Iterable[FieldViolation], max_bytes: int = MAX_DETAIL_BYTES
+) -> tuple[FieldViolation, ...]:
+    """The first violations whose ``BadRequest`` stays within ``max_bytes``, closed by one
+    entry counting all the others (those cut here and those an earlier cap counted).
+
+    Parameters
+    ----------
+    violations : Iterable[FieldViolation]
+        As raised, possibly closed by a summary entry.
+    max_bytes : int
+        Size budget of the serialized ``BadRequest``, the closing entry included.
+
+    Returns
+    -------
+    tuple[FieldViolation, ...]
+    """
+    items = tuple(violations)
+    counted = 0
+    listed: list[FieldViolation] = []
+    for v in items:
+        match = None if v.field else _MORE.match(v.description)
+        if match:
+            counted += int(match.group(1).replace(",", ""))
+        else:
+            listed.append(v)
+    bad = error_details_pb2.BadRequest()
+    room = max_bytes - more_violations(10**9, 10**9).description.__len__() - 16
+    kept = 0
+    for v in listed:
+        bad.field_violations.add(field=v.field, description=v.description)
+        if bad.ByteSize() > room:
+            break
+        kept += 1
+    rest = len(listed) - kept + counted
+    if not rest:
+        return tuple(listed)
+    return (*listed[:kept], more_violations(rest, kept))
+
+
 def validate_decide(
     request: orchestrator_pb2.DecideRequest,
     limits: Limits,
@@ -290,11 +344,7 @@ class _Collector:
     def result(self) -> tuple[FieldViolation, ...]:
         if not self.dropped:
             return tuple(self.items)
-        summary = FieldViolation(
-            "",
-            f"...and {self.dropped:,} more violations (only the first {self.cap:,} are listed)",
-        )
-        return (*self.items, summary)
+        return (*self.items, more_violations(self.dropped, self.cap))
 
 
 def _who(kind: str, ident: str, idx: int) -> str:

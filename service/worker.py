@@ -30,6 +30,8 @@ from service.validate import (
     FieldViolation,
     InputError,
     Limits,
+    fit_violations,
+    more_violations,
     to_bad_request,
     validate_decide,
 )
@@ -266,13 +268,18 @@ def _trace() -> str:
     return traceback.format_exc()
 
 
+_MESSAGE_CHARS = 300  # of the first violation in the status message (metadata too)
+
+
 def _invalid(exc: InputError, fields: list[tuple[str, object]]) -> Result:
+    shown = fit_violations(exc.violations)
+    first = shown[0]
     status = status_pb2.Status(
         code=code_pb2.INVALID_ARGUMENT,
         message=f"{len(exc.violations)} invalid field(s); first: "
-        f"{exc.violations[0].field}: {exc.violations[0].description}",
+        f"{first.field}: {first.description[:_MESSAGE_CHARS]}",
     )
-    status.details.add().Pack(to_bad_request(exc.violations))
+    status.details.add().Pack(to_bad_request(shown))
     fields = [*fields, ("outcome", "invalid"), ("violations", len(exc.violations))]
     return Result(INVALID_ARGUMENT, status.SerializeToString(), status.message, tuple(fields))
 
@@ -296,15 +303,7 @@ def _validate(
         room = max(limits.max_violations - len(found), 0)
         found = (*found, *extra[:room])
         if len(extra) > room:
-            dropped = len(extra) - room
-            found = (
-                *found,
-                FieldViolation(
-                    "",
-                    f"...and {dropped:,} more violations "
-                    f"(only the first {limits.max_violations:,} are listed)",
-                ),
-            )
+            found = (*found, more_violations(len(extra) - room, limits.max_violations))
     if found:
         raise InputError(found)
 

@@ -20,6 +20,13 @@ from clients.client import Client, OrchestratorError
 from lastmile.v1 import orchestrator_pb2 as pb
 from lastmile.v1 import types_pb2
 from samples.generate import generate_day
+from service.validate import (
+    MAX_DETAIL_BYTES,
+    InputError,
+    Limits,
+    to_bad_request,
+    validate_decide,
+)
 from tests.conftest import ROOT, SAMPLE
 
 if TYPE_CHECKING:
@@ -157,6 +164,38 @@ def test_invalid_request_reports_every_field(
         "orders[5].parcels[0].weight_kg",
         "orders[7].origin_site_id",
     } <= fields
+
+
+def test_many_violations_still_arrive_as_invalid_argument(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """A request that breaks hundreds of fields (no carriers: every slot and order names a
+    missing one) is INVALID_ARGUMENT with the first violations listed, closed by one entry that
+    counts the rest: its error details fit the trailing metadata every gRPC client accepts
+    (without the cap this call failed with RESOURCE_EXHAUSTED on the client's 16 KiB limit)."""
+    bad = pb.DecideRequest()
+    bad.CopyFrom(sample_request)
+    del bad.carriers[:]
+    with pytest.raises(InputError) as raised:
+        validate_decide(bad, Limits(), ())
+    everything = raised.value.violations
+    with pytest.raises(OrchestratorError) as caught:
+        client.decide(bad)
+    error = caught.value
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT
+    *listed, closing = error.violations
+    assert 10 < len(listed) < len(everything)
+    assert [(v.field, v.description) for v in listed] == [
+        (v.field, v.description) for v in everything[: len(listed)]
+    ]
+    assert to_bad_request(error.violations).ByteSize() <= MAX_DETAIL_BYTES
+    counted = re.match(r"\.\.\.and ([\d,]+) more violations", closing.description)
+    assert closing.field == "" and counted is not None
+    capped = re.match(r"\.\.\.and ([\d,]+) more", everything[-1].description)
+    total = (
+        len(everything) - 1 + int(capped.group(1).replace(",", "")) if capped else len(everything)
+    )
+    assert len(listed) + int(counted.group(1).replace(",", "")) == total
 
 
 def test_oversized_message_is_refused_and_server_keeps_serving(

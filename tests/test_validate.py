@@ -18,6 +18,8 @@ from service.validate import (
     Limits,
     _check_window,
     _window_ok,
+    fit_violations,
+    more_violations,
     to_bad_request,
     validate_decide,
 )
@@ -766,3 +768,18 @@ def test_matrix_reaches_the_snapshot_and_prices() -> None:
     ]
     table = price(snapshot, BuiltinPolicy().evaluate(snapshot))
     assert table.distance_m[:, 0].tolist() == [7_000, 4_000]
+
+
+def test_fit_violations_caps_the_details_by_size() -> None:
+    """Lists that fit come back as they are; longer ones keep a prefix within the byte budget
+    and one closing entry counting every violation left out, an earlier cap's count included."""
+    few = tuple(FieldViolation(f"orders[{i}].id", "missing") for i in range(3))
+    assert fit_violations(few) == few
+    many = tuple(FieldViolation(f"orders[{i}].id", "x" * 40) for i in range(100))
+    capped = (*many, more_violations(50, 100))
+    for budget in (600, 2000):
+        shown = fit_violations(capped, budget)
+        *listed, closing = shown
+        assert tuple(listed) == many[: len(listed)] and 0 < len(listed) < 100
+        assert to_bad_request(shown).ByteSize() <= budget
+        assert closing == more_violations(100 - len(listed) + 50, len(listed))
