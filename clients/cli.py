@@ -57,6 +57,8 @@ def render_table(
         f"solver {pb.SolverStatus.Name(summary.solver_status)}{gap}, "
         f"rules {summary.rules_version})\n\n"
     )
+    if summary.explanations_omitted:
+        write("(explanations omitted: with them the answer would pass the message size limit)\n\n")
     write(
         f"{'order':<12} {'level':<18} {'carrier':<16} {'vehicle':<8} {'price':>11} "
         f"{'eta':>5} {'promise':>11}  next best   (times {zone})\n"

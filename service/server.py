@@ -37,6 +37,7 @@ log = structlog.get_logger("lastmile")
 _CODES = {
     worker.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
     worker.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
+    worker.RESOURCE_EXHAUSTED: grpc.StatusCode.RESOURCE_EXHAUSTED,
     worker.INTERNAL: grpc.StatusCode.INTERNAL,
 }
 
@@ -53,14 +54,23 @@ class Decider:
         started = time.perf_counter()
         s = self._settings
         if s.workers == 0:
-            self._inline = worker.Worker(s.rules_dir, s.limits, s.rules_poll_s, s.rates_dir)
+            self._inline = worker.Worker(
+                s.rules_dir, s.limits, s.rules_poll_s, s.rates_dir, s.max_message_bytes
+            )
             self._inline.warm_up()
         else:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=s.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=worker.init_process,
-                initargs=(s.rules_dir, s.limits, s.rules_poll_s, s.log_format, s.rates_dir),
+                initargs=(
+                    s.rules_dir,
+                    s.limits,
+                    s.rules_poll_s,
+                    s.log_format,
+                    s.rates_dir,
+                    s.max_message_bytes,
+                ),
             )
             for future in [self._pool.submit(worker.ping) for _ in range(s.workers)]:
                 future.result()

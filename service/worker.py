@@ -50,7 +50,10 @@ if TYPE_CHECKING:
 OK = "OK"
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
 INTERNAL = "INTERNAL"
+#: Room left under the message size limit for gRPC's own framing.
+_FRAMING_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,8 @@ log = structlog.get_logger("lastmile")
 class Worker:
     """Holds what a decision needs across calls in one process: the rules (a hot-reloaded
     RuleStore) or the built-in checks when `rules_dir` is None, and the rate card files (a
-    hot-reloaded RateStore; None = only the request's cards)."""
+    hot-reloaded RateStore; None = only the request's cards). `max_answer_bytes`: the size an
+    answer may have (the server's message limit); None = any."""
 
     def __init__(
         self,
@@ -79,8 +83,10 @@ class Worker:
         limits: Limits,
         rules_poll_s: float = 1.0,
         rates_dir: Path | None = BUNDLED_RATES_DIR,
+        max_answer_bytes: int | None = None,
     ) -> None:
         self.limits = limits
+        self.max_answer_bytes = max_answer_bytes
         self.builtin = BuiltinPolicy()
         self.store: RuleStore | None = None
         if rules_dir is not None:
@@ -143,9 +149,25 @@ class Worker:
                 outcome = decide(snapshot, self._policy(rules))
             built = time.perf_counter()
             answer = response.build(outcome)
+            limit = self.max_answer_bytes
+            explain = outcome.snapshot.options.explain
+            if explain and limit is not None and answer.ByteSize() > limit - _FRAMING_BYTES:
+                # Too big to send: the same decision without its explanations.
+                options = replace(outcome.snapshot.options, explain=False)
+                lean = replace(outcome, snapshot=replace(outcome.snapshot, options=options))
+                answer = response.build(lean)
+                answer.summary.explanations_omitted = True
             answer.summary.stage_ms["snapshot"] = round(convert_ms, 3)
             answer.summary.stage_ms["response"] = round((time.perf_counter() - built) * 1000, 3)
             answer.elapsed.FromNanoseconds(int((time.perf_counter() - started) * 1e9))
+            if limit is not None and answer.ByteSize() > limit - _FRAMING_BYTES:
+                return _status(
+                    RESOURCE_EXHAUSTED,
+                    code_pb2.RESOURCE_EXHAUSTED,
+                    f"the answer ({answer.ByteSize():,} bytes without explanations) is over "
+                    f"the message size limit ({limit:,} bytes): split the request",
+                    log,
+                )
             summary = answer.summary
             log += [
                 ("outcome", "ok"),
@@ -420,13 +442,14 @@ def init_process(
     rules_poll_s: float = 1.0,
     log_format: str = "console",
     rates_dir: Path | None = BUNDLED_RATES_DIR,
+    max_answer_bytes: int | None = None,
 ) -> None:
     """Pool initializer: ignore Ctrl-C (the server drains), log like the server, build and
     warm the worker."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logs.configure(log_format)
-    _worker = Worker(rules_dir, limits, rules_poll_s, rates_dir)
+    _worker = Worker(rules_dir, limits, rules_poll_s, rates_dir, max_answer_bytes)
     _worker.warm_up()
 
 

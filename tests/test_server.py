@@ -20,6 +20,8 @@ from clients.client import Client, OrchestratorError
 from lastmile.v1 import orchestrator_pb2 as pb
 from lastmile.v1 import types_pb2
 from samples.generate import generate_day
+from service.server import create_server
+from service.settings import Settings
 from service.validate import (
     MAX_DETAIL_BYTES,
     InputError,
@@ -196,6 +198,43 @@ def test_many_violations_still_arrive_as_invalid_argument(
         len(everything) - 1 + int(capped.group(1).replace(",", "")) if capped else len(everything)
     )
     assert len(listed) + int(counted.group(1).replace(",", "")) == total
+
+
+def test_answer_over_the_message_limit_drops_explanations_then_refuses(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """The sample's answer with explanations is about 0.9 MB, without 0.5 MB. Under a 700 kB
+    message limit the server answers the same decision without explanations and says so; under
+    300 kB it refuses with RESOURCE_EXHAUSTED and the sizes, never a transport error."""
+    request = pb.DecideRequest()
+    request.CopyFrom(sample_request)
+    request.options.time_budget.FromSeconds(3)
+    lean = pb.DecideRequest()
+    lean.CopyFrom(request)
+    lean.options.explain = False
+    expected = client.decide(lean, timeout_s=60)
+    assert not expected.summary.explanations_omitted
+    for limit in (700_000, 300_000):
+        small = create_server(
+            Settings(address="127.0.0.1:0", workers=0, grace_s=1.0, max_message_bytes=limit)
+        )
+        try:
+            with Client(f"127.0.0.1:{small.port}") as capped:
+                if limit == 300_000:
+                    with pytest.raises(OrchestratorError) as caught:
+                        capped.decide(request, timeout_s=60)
+                    assert caught.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    assert "message size limit (300,000 bytes)" in caught.value.message
+                    continue
+                answer = capped.decide(request, timeout_s=60)
+        finally:
+            small.stop(grace_s=1.0)
+        assert answer.summary.explanations_omitted
+        assert answer.ByteSize() < limit
+        assert [(d.order_id, d.carrier_id, d.vehicle_id) for d in answer.decisions] == [
+            (d.order_id, d.carrier_id, d.vehicle_id) for d in expected.decisions
+        ]
+        assert not any(d.explanations for d in answer.decisions)
 
 
 def test_oversized_message_is_refused_and_server_keeps_serving(
@@ -402,9 +441,6 @@ def test_burst_over_the_concurrency_limit_is_shed_and_answers_agree() -> None:
     limit are refused at once with RESOURCE_EXHAUSTED (never queued into a time-out, never
     INTERNAL); every answered call carries the same decision; the server answers afterwards."""
     from concurrent.futures import ThreadPoolExecutor
-
-    from service.server import create_server
-    from service.settings import Settings
 
     request = generate_day(seed=5, orders=60, vehicles=3)
     request.options.time_budget.FromMilliseconds(1000)

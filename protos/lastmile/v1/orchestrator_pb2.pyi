@@ -347,7 +347,7 @@ class BaselineComparison(_message.Message):
     def __init__(self, baseline: _Optional[_Union[Baseline, str]] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., co2e_g: _Optional[float] = ...) -> None: ...
 
 class Summary(_message.Message):
-    __slots__ = ("total_cost", "assigned", "unassigned", "carriers", "baseline", "baseline_cost", "savings", "savings_pct", "baseline_assigned", "co2e_g", "stage_ms", "rules_version", "solver_status", "policy", "objective", "baselines", "objective_bound")
+    __slots__ = ("total_cost", "assigned", "unassigned", "carriers", "baseline", "baseline_cost", "savings", "savings_pct", "baseline_assigned", "co2e_g", "stage_ms", "rules_version", "solver_status", "policy", "objective", "baselines", "objective_bound", "explanations_omitted")
     class StageMsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -372,6 +372,7 @@ class Summary(_message.Message):
     OBJECTIVE_FIELD_NUMBER: _ClassVar[int]
     BASELINES_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVE_BOUND_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATIONS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     total_cost: _types_pb2.Money
     assigned: int
     unassigned: int
@@ -389,7 +390,8 @@ class Summary(_message.Message):
     objective: float
     baselines: _containers.RepeatedCompositeFieldContainer[BaselineComparison]
     objective_bound: float
-    def __init__(self, total_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., unassigned: _Optional[int] = ..., carriers: _Optional[_Iterable[_Union[CarrierTotal, _Mapping]]] = ..., baseline: _Optional[_Union[Baseline, str]] = ..., baseline_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., baseline_assigned: _Optional[int] = ..., co2e_g: _Optional[float] = ..., stage_ms: _Optional[_Mapping[str, float]] = ..., rules_version: _Optional[str] = ..., solver_status: _Optional[_Union[SolverStatus, str]] = ..., policy: _Optional[_Union[AssignmentPolicy, str]] = ..., objective: _Optional[float] = ..., baselines: _Optional[_Iterable[_Union[BaselineComparison, _Mapping]]] = ..., objective_bound: _Optional[float] = ...) -> None: ...
+    explanations_omitted: bool
+    def __init__(self, total_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., unassigned: _Optional[int] = ..., carriers: _Optional[_Iterable[_Union[CarrierTotal, _Mapping]]] = ..., baseline: _Optional[_Union[Baseline, str]] = ..., baseline_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., baseline_assigned: _Optional[int] = ..., co2e_g: _Optional[float] = ..., stage_ms: _Optional[_Mapping[str, float]] = ..., rules_version: _Optional[str] = ..., solver_status: _Optional[_Union[SolverStatus, str]] = ..., policy: _Optional[_Union[AssignmentPolicy, str]] = ..., objective: _Optional[float] = ..., baselines: _Optional[_Iterable[_Union[BaselineComparison, _Mapping]]] = ..., objective_bound: _Optional[float] = ..., explanations_omitted: _Optional[bool] = ...) -> None: ...
 
 class DecideResponse(_message.Message):
     __slots__ = ("request_id", "decisions", "unassigned", "routes", "summary", "elapsed")
