@@ -108,10 +108,12 @@ def render_table(
     )
     for comparison in summary.baselines:
         name = pb.Baseline.Name(comparison.baseline).removeprefix("BASELINE_")
+        if comparison.carrier_id:
+            name += f" ({comparison.carrier_id})"
         more = summary.assigned - comparison.assigned
         delivered = f", {more:+,} orders delivered" if more else ""
         write(
-            f"  vs {name:<16} {_eur(comparison.cost.cents, currency):>14} for "
+            f"  vs {name:<33} {_eur(comparison.cost.cents, currency):>14} for "
             f"{comparison.assigned:>5} orders: savings {_eur(comparison.savings.cents, currency)} "
             f"({comparison.savings_pct:.1f}%{delivered}); {comparison.co2e_g / 1000:.1f} kg CO2e\n"
         )

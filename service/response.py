@@ -12,13 +12,13 @@ import numpy as np
 from lastmile.v1 import orchestrator_pb2 as pb
 from lastmile.v1 import types_pb2
 from solver import assign, pricing
-from solver.domain import CarrierKind, Reason, Requirement, bit
+from solver.domain import Baseline, CarrierKind, Reason, Requirement, bit
 from solver.eligibility import DAY_S
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from solver.decide import Outcome
+    from solver.decide import Comparison, Outcome
     from solver.fleet import FleetPlan
     from solver.snapshot import Snapshot
 
@@ -565,6 +565,7 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
                 savings=_money(cost - total, currency),
                 savings_pct=round(100.0 * (cost - total) / cost, 3) if cost else 0.0,
                 co2e_g=grams,
+                carrier_id=_national_id(comparison, snapshot),
             )
         )
     requested = summary.baselines[0]
@@ -582,6 +583,15 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
         summary.objective_bound = float(chosen.bound)
     for stage, ms in outcome.stage_ms:
         summary.stage_ms[stage] = ms
+
+
+def _national_id(comparison: Comparison, snapshot: Snapshot) -> str:
+    """The one carrier the single-national baseline ships with; "" for other baselines or
+    when it ships nothing."""
+    carrier = comparison.assignment.carrier_idx
+    if comparison.baseline != Baseline.SINGLE_NATIONAL or not (carrier >= 0).any():
+        return ""
+    return snapshot.carriers.ids[int(carrier[carrier >= 0][0])]
 
 
 def _totals(

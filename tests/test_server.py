@@ -89,6 +89,7 @@ def test_sample_day_prices_and_totals_add_up(
     national = {c.id for c in sample_request.carriers if c.kind == types_pb2.CARRIER_KIND_NATIONAL}
     takers = sum(any(c.carrier_id in national for c in d.candidates) for d in response.decisions)
     assert summary.baselines[1].assigned == takers > 0
+    assert summary.baselines[1].carrier_id in national and not summary.baselines[0].carrier_id
     first = summary.baselines[0]
     assert (summary.baseline, summary.baseline_assigned) == (first.baseline, first.assigned)
     assert (summary.baseline_cost, summary.savings) == (first.cost, first.savings)
