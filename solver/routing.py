@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
+from solver.kernels import schedule as timing
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -629,11 +631,12 @@ class _Timed:
     break_start_s: int
 
 
-class _Scheduler:
+class _PlainScheduler:
     """Times a fixed visit sequence: minimum duration among earliest-end schedules.
 
     Breaks are placed greedily: in the first gap where they cost no time, else in the last gap
-    that still lets them start in their window.
+    that still lets them start in their window. Plain Python, the reference of the compiled
+    `_Scheduler` (same algorithm, same results).
     """
 
     def __init__(self, problem: RoutingProblem) -> None:
@@ -789,6 +792,50 @@ class _Scheduler:
             else:
                 hi = mid - 1
         return best
+
+
+class _Scheduler(_PlainScheduler):
+    """`_PlainScheduler` with `forward` and `schedule` compiled (`solver.kernels.schedule`)."""
+
+    def __init__(self, problem: RoutingProblem) -> None:
+        super().__init__(problem)
+        p = problem
+        max_late = p.max_lateness_s if p.max_lateness_s > 0 else timing.UNLIMITED
+        self._tables = (
+            p.travel_s, p.order_loc, p.service_s, p.window_offsets, p.window_start_s,
+            p.window_end_s, np.ascontiguousarray(p.late_ok, dtype=np.bool_), np.int64(max_late),
+        )  # fmt: skip
+
+    def _van(self, v: int) -> tuple[int, ...]:
+        p = self.p
+        return (
+            int(p.vehicle_start_loc[v]), int(p.vehicle_end_loc[v]), int(p.break_start_s[v]),
+            int(p.break_end_s[v]), int(p.break_duration_s[v]), int(p.shift_end_s[v]),
+        )  # fmt: skip
+
+    def forward(self, v: int, seq: Sequence[int], t0: int, with_break: bool) -> _Timed | None:
+        order = np.asarray(seq, dtype=np.int64)
+        got = timing.forward(order, t0, with_break, *self._van(v), *self._tables)  # type: ignore[call-arg]
+        return _to_timed(got)
+
+    def schedule(self, v: int, seq: Sequence[int]) -> _Timed | None:
+        p = self.p
+        order = np.asarray(seq, dtype=np.int64)
+        start_loc, end_loc, bs, be, bd, shift_end = self._van(v)
+        got = timing.schedule(
+            order, int(p.shift_start_s[v]), start_loc, end_loc, bs, be, bd, shift_end,
+            int(p.max_duration_s[v]), p.max_ride_s, *self._tables,
+        )  # fmt: skip
+        return _to_timed(got)
+
+
+def _to_timed(got: tuple[Any, ...]) -> _Timed | None:
+    ok, depart, end, brk, arrival, start, lateness = got
+    if not ok:
+        return None
+    return _Timed(
+        int(depart), int(end), arrival.tolist(), start.tolist(), lateness.tolist(), int(brk)
+    )
 
 
 def _route_units(
@@ -1725,9 +1772,10 @@ class _Inserter:
             late.append(min(end, late[-1] - service[k] - leg))
         self.latest[r] = np.array(late[::-1], dtype=np.int64)
 
-    def best(self, o: int) -> tuple[int, int, int, list[int], Any] | None:
+    def best(self, o: int, below: int | None = None) -> tuple[int, int, int, list[int], Any] | None:
         """(objective increase, route, position, new sequence, its times) of the cheapest
-        feasible place for order ``o``; None if it fits nowhere."""
+        feasible place for order ``o``; None if it fits nowhere (or nowhere for less than
+        ``below``: places whose bound reaches it are not tried)."""
         p, sched = self.p, self.sched
         d, travel = p.distance_m, p.travel_s
         loc = int(p.order_loc[o])
@@ -1753,6 +1801,8 @@ class _Inserter:
         found: tuple[int, int, int, list[int], Any] | None = None
         for bound, r, k in cands[: self.max_tries]:
             if found is not None and bound >= found[0]:
+                break
+            if below is not None and bound >= below:
                 break
             v, seq = self.vehicle[r], self.seq[r]
             cand = [*seq[:k], o, *seq[k:]]
@@ -1860,7 +1910,7 @@ def insert_profitable(
     for o in optional:
         if time.perf_counter() - t_begin > time_limit_s:
             break
-        found = inserter.best(o)
+        found = inserter.best(o, below=penalty[o])
         if found is not None and found[0] < penalty[o]:
             quotes.append((found[0] - penalty[o], o, found[1], found[3]))
     quotes.sort(key=lambda q: (q[0], q[1]))
@@ -1869,7 +1919,7 @@ def insert_profitable(
         if time.perf_counter() - t_begin > time_limit_s:
             break
         if r in touched:  # its route changed since the quote: place it again
-            found = inserter.best(o)
+            found = inserter.best(o, below=penalty[o])
             if found is None or found[0] >= penalty[o]:
                 continue
             r, cand = found[1], found[3]

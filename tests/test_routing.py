@@ -16,6 +16,7 @@ from solver.routing import (
     RoutingParams,
     RoutingPlan,
     RoutingProblem,
+    _PlainScheduler,
     _route_units,
     _scale,
     _Scheduler,
@@ -424,6 +425,44 @@ def _generated(orders: int, vehicles: int, features: bool) -> RoutingProblem:
     from bench.routing import generate_day
 
     return generate_day(3, orders, vehicles, features=features)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    late_per_min=st.sampled_from([0, 5]),
+    max_duration_h=st.sampled_from([0, 5]),
+)
+def test_compiled_scheduler_equals_the_plain_one(
+    seed: int, late_per_min: int, max_duration_h: int
+) -> None:
+    """The compiled route timing gives exactly the plain reference's schedules (or the same
+    refusal) on random routes of a day with two-window orders, breaks, ride limits, soft
+    windows and duration limits, and so does a forward pass from any departure."""
+    base = _generated(60, 4, features=True)
+    problem = dataclasses.replace(
+        base,
+        lateness_cost_per_min=late_per_min,
+        max_lateness_s=1800 if late_per_min else 0,
+        max_duration_s=np.full(base.num_vehicles, max_duration_h * 3600, dtype=np.int64),
+    )
+    compiled, plain = _Scheduler(problem), _PlainScheduler(problem)
+    rng = np.random.default_rng(seed)
+    first_window = problem.window_start_s[problem.window_offsets[:-1]]
+    timed = 0
+    for _ in range(150):
+        v = int(rng.integers(problem.num_vehicles))
+        picked = rng.choice(problem.num_orders, int(rng.integers(0, 9)), replace=False)
+        seq = sorted(picked.tolist(), key=lambda o: (int(first_window[o]), o))
+        if rng.random() < 0.2:
+            rng.shuffle(seq)
+        want = plain.schedule(v, seq)
+        assert compiled.schedule(v, seq) == want, (v, seq)
+        timed += want is not None
+        t0 = int(problem.shift_start_s[v]) + int(rng.integers(0, 4 * 3600))
+        for with_break in (False, True):
+            assert compiled.forward(v, seq, t0, with_break) == plain.forward(v, seq, t0, with_break)
+    assert timed >= 10  # enough feasible routes to compare times, not only refusals
 
 
 def test_polish_never_worsens_the_objective() -> None:
