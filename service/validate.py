@@ -235,6 +235,25 @@ def more_violations(count: int, listed: int) -> FieldViolation:
     )
 
 
+def _split(violations: Iterable[FieldViolation]) -> tuple[list[FieldViolation], int]:
+    """(the violations listed, how many more a closing entry counts)."""
+    counted = 0
+    listed: list[FieldViolation] = []
+    for v in violations:
+        match = None if v.field else _MORE.match(v.description)
+        if match:
+            counted += int(match.group(1).replace(",", ""))
+        else:
+            listed.append(v)
+    return listed, counted
+
+
+def count_violations(violations: Iterable[FieldViolation]) -> int:
+    """How many violations there are, those a closing entry only counts included."""
+    listed, counted = _split(violations)
+    return len(listed) + counted
+
+
 def fit_violations(
     violations: Iterable[FieldViolation], max_bytes: int = MAX_DETAIL_BYTES
 ) -> tuple[FieldViolation, ...]:
@@ -252,15 +271,7 @@ def fit_violations(
     -------
     tuple[FieldViolation, ...]
     """
-    items = tuple(violations)
-    counted = 0
-    listed: list[FieldViolation] = []
-    for v in items:
-        match = None if v.field else _MORE.match(v.description)
-        if match:
-            counted += int(match.group(1).replace(",", ""))
-        else:
-            listed.append(v)
+    listed, counted = _split(violations)
     bad = error_details_pb2.BadRequest()
     room = max_bytes - more_violations(10**9, 10**9).description.__len__() - 16
     kept = 0

@@ -30,6 +30,7 @@ from service.validate import (
     FieldViolation,
     InputError,
     Limits,
+    count_violations,
     fit_violations,
     more_violations,
     to_bad_request,
@@ -298,7 +299,7 @@ def _invalid(exc: InputError, fields: list[tuple[str, object]]) -> Result:
     first = shown[0]
     status = status_pb2.Status(
         code=code_pb2.INVALID_ARGUMENT,
-        message=f"{len(exc.violations)} invalid field(s); first: "
+        message=f"{count_violations(exc.violations):,} invalid field(s); first: "
         f"{first.field}: {first.description[:_MESSAGE_CHARS]}",
     )
     status.details.add().Pack(to_bad_request(shown))

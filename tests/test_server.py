@@ -199,6 +199,7 @@ def test_many_violations_still_arrive_as_invalid_argument(
         len(everything) - 1 + int(capped.group(1).replace(",", "")) if capped else len(everything)
     )
     assert len(listed) + int(counted.group(1).replace(",", "")) == total
+    assert error.message.startswith(f"{total:,} invalid field(s); first: {listed[0].field}: ")
 
 
 def test_answer_over_the_message_limit_drops_explanations_then_refuses(

@@ -18,6 +18,7 @@ from service.validate import (
     Limits,
     _check_window,
     _window_ok,
+    count_violations,
     fit_violations,
     more_violations,
     to_bad_request,
@@ -777,6 +778,7 @@ def test_fit_violations_caps_the_details_by_size() -> None:
     assert fit_violations(few) == few
     many = tuple(FieldViolation(f"orders[{i}].id", "x" * 40) for i in range(100))
     capped = (*many, more_violations(50, 100))
+    assert count_violations(capped) == 150 and count_violations(few) == 3
     for budget in (600, 2000):
         shown = fit_violations(capped, budget)
         *listed, closing = shown
