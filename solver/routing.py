@@ -28,6 +28,7 @@ greedily) the engine's own times are kept.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import time
@@ -642,7 +643,6 @@ class _PlainScheduler:
     def __init__(self, problem: RoutingProblem) -> None:
         p = problem
         self.p = p
-        self.travel: list[list[int]] = p.travel_s.tolist()
         self.loc: list[int] = p.order_loc.tolist()
         self.service: list[int] = p.service_s.tolist()
         off: list[int] = p.window_offsets.tolist()
@@ -655,6 +655,13 @@ class _PlainScheduler:
         self.late_ok: list[bool] = p.late_ok.tolist()
         self.max_late = p.max_lateness_s if p.max_lateness_s > 0 else math.inf
         self.ride: list[int] = p.max_ride_s.tolist()
+
+    @functools.cached_property
+    def travel(self) -> list[list[int]]:
+        """Travel seconds as nested lists (fast to index in Python); the compiled subclass
+        never builds them."""
+        travel: list[list[int]] = self.p.travel_s.tolist()
+        return travel
 
     def _service_start(self, o: int, arrival: int) -> tuple[int, int] | None:
         """(start, lateness) for arriving at ``arrival``; None if no window is reachable."""
@@ -805,26 +812,23 @@ class _Scheduler(_PlainScheduler):
             p.travel_s, p.order_loc, p.service_s, p.window_offsets, p.window_start_s,
             p.window_end_s, np.ascontiguousarray(p.late_ok, dtype=np.bool_), np.int64(max_late),
         )  # fmt: skip
-
-    def _van(self, v: int) -> tuple[int, ...]:
-        p = self.p
-        return (
-            int(p.vehicle_start_loc[v]), int(p.vehicle_end_loc[v]), int(p.break_start_s[v]),
-            int(p.break_end_s[v]), int(p.break_duration_s[v]), int(p.shift_end_s[v]),
-        )  # fmt: skip
+        vans = np.stack(
+            [p.vehicle_start_loc, p.vehicle_end_loc, p.break_start_s, p.break_end_s,
+             p.break_duration_s, p.shift_end_s],
+            axis=1,
+        ).tolist()  # fmt: skip
+        self._vans = [tuple(row) for row in vans]
 
     def forward(self, v: int, seq: Sequence[int], t0: int, with_break: bool) -> _Timed | None:
         order = np.asarray(seq, dtype=np.int64)
-        got = timing.forward(order, t0, with_break, *self._van(v), *self._tables)  # type: ignore[call-arg]
-        return _to_timed(got)
+        return _to_timed(timing.forward(order, t0, with_break, self._vans[v], self._tables))
 
     def schedule(self, v: int, seq: Sequence[int]) -> _Timed | None:
         p = self.p
         order = np.asarray(seq, dtype=np.int64)
-        start_loc, end_loc, bs, be, bd, shift_end = self._van(v)
         got = timing.schedule(
-            order, int(p.shift_start_s[v]), start_loc, end_loc, bs, be, bd, shift_end,
-            int(p.max_duration_s[v]), p.max_ride_s, *self._tables,
+            order, int(p.shift_start_s[v]), self._vans[v], int(p.max_duration_s[v]),
+            p.max_ride_s, self._tables,
         )  # fmt: skip
         return _to_timed(got)
 

@@ -36,11 +36,15 @@ def _service_start(o, arrival, w_off, w_start, w_end, late_ok, max_late):  # typ
 
 
 @njit(cache=True, nogil=True)
-def forward(  # type: ignore[no-untyped-def]
-    seq, t0, with_break, start_loc, end_loc, bs, be, bd, shift_end,
-    travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-):  # fmt: skip
-    """Earliest schedule leaving the start depot at ``t0`` (see `_PlainScheduler.forward`)."""
+def forward(seq, t0, with_break, van, tables):  # type: ignore[no-untyped-def]
+    """Earliest schedule leaving the start depot at ``t0`` (see `_PlainScheduler.forward`).
+
+    ``van``: (start location, end location, break start, break end, break duration, shift
+    end); ``tables``: (travel, location, service of each order, window offsets, starts, ends,
+    lateness allowed per order, lateness limit).
+    """
+    start_loc, end_loc, bs, be, bd, shift_end = van
+    travel, loc, service, w_off, w_start, w_end, late_ok, max_late = tables
     n = seq.shape[0]
     arrival = np.empty(n, dtype=np.int64)
     start = np.empty(n, dtype=np.int64)
@@ -89,15 +93,12 @@ def forward(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def _timed(  # type: ignore[no-untyped-def]
-    seq, t0, with_break, start_loc, end_loc, bs, be, bd, shift_end, max_dur, ride,
-    travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-):  # fmt: skip
+def _timed(seq, t0, with_break, van, max_dur, ride, tables):  # type: ignore[no-untyped-def]
     """`_PlainScheduler._schedule`: earliest end, then the latest departure keeping it."""
-    first = forward(
-        seq, t0, with_break, start_loc, end_loc, bs, be, bd, shift_end,
-        travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-    )  # fmt: skip
+    start_loc, end_loc = van[0], van[1]
+    shift_end = van[5]
+    travel, loc, service, w_off, w_start, w_end = tables[:6]
+    first = forward(seq, t0, with_break, van, tables)
     if not first[0]:
         return first
     best = first
@@ -110,10 +111,7 @@ def _timed(  # type: ignore[no-untyped-def]
         hi = min(hi, shift_end)
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            cand = forward(
-                seq, mid, True, start_loc, end_loc, bs, be, bd, shift_end,
-                travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-            )  # fmt: skip
+            cand = forward(seq, mid, True, van, tables)
             if cand[0] and cand[2] == first[2]:
                 lo = mid
                 best = cand
@@ -135,10 +133,7 @@ def _timed(  # type: ignore[no-untyped-def]
             nxt = loc[o]
         depart = latest - travel[start_loc, loc[seq[0]]]
         if depart > first[1]:
-            again = forward(
-                seq, depart, False, start_loc, end_loc, bs, be, bd, shift_end,
-                travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-            )  # fmt: skip
+            again = forward(seq, depart, False, van, tables)
             if again[0] and again[2] == first[2]:
                 best = again
     if max_dur > 0 and best[2] - best[1] > max_dur:
@@ -151,18 +146,13 @@ def _timed(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def schedule(  # type: ignore[no-untyped-def]
-    seq, shift_start, start_loc, end_loc, bs, be, bd, shift_end, max_dur, ride,
-    travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-):  # fmt: skip
+def schedule(seq, shift_start, van, max_dur, ride, tables):  # type: ignore[no-untyped-def]
     """`_PlainScheduler.schedule`: minimum duration among earliest-end schedules; a break off
     the route (before departure or after return) first, else between two visits."""
     if seq.shape[0] == 0:
         return _failed(shift_start)
-    plain = _timed(
-        seq, shift_start, False, start_loc, end_loc, bs, be, bd, shift_end, max_dur, ride,
-        travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-    )  # fmt: skip
+    bs, be, bd = van[2], van[3], van[4]
+    plain = _timed(seq, shift_start, False, van, max_dur, ride, tables)
     if bs < 0 or not plain[0]:
         return plain
     ok, depart, end, _, arrival, start, lateness = plain
@@ -170,14 +160,8 @@ def schedule(  # type: ignore[no-untyped-def]
         return ok, depart, end, bs, arrival, start, lateness
     if max(end, bs) + bd <= be:
         return ok, depart, end, max(end, bs), arrival, start, lateness
-    best = _timed(
-        seq, shift_start, True, start_loc, end_loc, bs, be, bd, shift_end, max_dur, ride,
-        travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-    )  # fmt: skip
-    before = _timed(
-        seq, max(shift_start, bs + bd), False, start_loc, end_loc, bs, be, bd, shift_end,
-        max_dur, ride, travel, loc, service, w_off, w_start, w_end, late_ok, max_late,
-    )  # fmt: skip
+    best = _timed(seq, shift_start, True, van, max_dur, ride, tables)
+    before = _timed(seq, max(shift_start, bs + bd), False, van, max_dur, ride, tables)
     if before[0]:  # leave after the break
         ok, depart, end, _, arrival, start, lateness = before
         before = (ok, depart, end, bs, arrival, start, lateness)
