@@ -273,7 +273,7 @@ def fit_violations(
     """
     listed, counted = _split(violations)
     bad = error_details_pb2.BadRequest()
-    room = max_bytes - more_violations(10**9, 10**9).description.__len__() - 16
+    room = max_bytes - len(more_violations(10**9, 10**9).description) - 16  # its framing
     kept = 0
     for v in listed:
         bad.field_violations.add(field=v.field, description=v.description)

@@ -40,12 +40,13 @@ from solver.checks import BuiltinPolicy
 from solver.decide import decide
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from rules.engine import CompiledRules
     from rules.model import Issue, Report
     from rules.store import RuleStore, StoreStatus
+    from solver.decide import Outcome
     from solver.eligibility import Policy
 
 OK = "OK"
@@ -149,23 +150,19 @@ class Worker:
                 convert_ms = (time.perf_counter() - started) * 1000.0
                 outcome = decide(snapshot, self._policy(rules))
             built = time.perf_counter()
-            answer = response.build(outcome)
+
+            def stamp(answer: pb.DecideResponse) -> None:
+                answer.summary.stage_ms["snapshot"] = round(convert_ms, 3)
+                answer.summary.stage_ms["response"] = round((time.perf_counter() - built) * 1e3, 3)
+                answer.elapsed.FromNanoseconds(int((time.perf_counter() - started) * 1e9))
+
             limit = self.max_answer_bytes
-            explain = outcome.snapshot.options.explain
-            if explain and limit is not None and answer.ByteSize() > limit - _FRAMING_BYTES:
-                # Too big to send: the same decision without its explanations.
-                options = replace(outcome.snapshot.options, explain=False)
-                lean = replace(outcome, snapshot=replace(outcome.snapshot, options=options))
-                answer = response.build(lean)
-                answer.summary.explanations_omitted = True
-            answer.summary.stage_ms["snapshot"] = round(convert_ms, 3)
-            answer.summary.stage_ms["response"] = round((time.perf_counter() - built) * 1000, 3)
-            answer.elapsed.FromNanoseconds(int((time.perf_counter() - started) * 1e9))
-            if limit is not None and answer.ByteSize() > limit - _FRAMING_BYTES:
+            answer, data = _serialize(outcome, limit, stamp)
+            if limit is not None and len(data) > limit - _FRAMING_BYTES:
                 return _status(
                     RESOURCE_EXHAUSTED,
                     code_pb2.RESOURCE_EXHAUSTED,
-                    f"the answer ({answer.ByteSize():,} bytes without explanations) is over "
+                    f"the answer ({len(data):,} bytes without explanations) is over "
                     f"the message size limit ({limit:,} bytes): split the request",
                     log,
                 )
@@ -179,7 +176,7 @@ class Worker:
                 ("rules_version", summary.rules_version),
                 ("stage_ms", dict(summary.stage_ms)),
             ]
-            return Result(OK, answer.SerializeToString(), "", tuple(log))
+            return Result(OK, data, "", tuple(log))
         except InputError as exc:
             return _invalid(exc, log)
         except Exception as exc:  # the one boundary: anything else is our bug, never the client's
@@ -277,6 +274,24 @@ class Worker:
         if result.code != OK:
             raise RuntimeError(f"warm-up decision failed: {result.message}")
         return time.perf_counter() - started
+
+
+def _serialize(
+    outcome: Outcome, limit: int | None, stamp: Callable[[pb.DecideResponse], None]
+) -> tuple[pb.DecideResponse, bytes]:
+    """The answer and its bytes, each serialized once. When it is over the message ``limit``
+    with explanations, the same decision without them (``explanations_omitted``); the caller
+    refuses what is over the limit even so."""
+    answer = response.build(outcome)
+    stamp(answer)
+    data = answer.SerializeToString()
+    if limit is None or len(data) <= limit - _FRAMING_BYTES or not outcome.snapshot.options.explain:
+        return answer, data
+    options = replace(outcome.snapshot.options, explain=False)
+    answer = response.build(replace(outcome, snapshot=replace(outcome.snapshot, options=options)))
+    answer.summary.explanations_omitted = True
+    stamp(answer)
+    return answer, answer.SerializeToString()
 
 
 def _status(

@@ -122,11 +122,14 @@ def decide(snapshot: Snapshot, policy: EligibilityPolicy) -> Outcome:
     started = time.perf_counter()
     options = snapshot.options
     budget, n = options.time_budget_s, snapshot.orders.count
-    reserve = min(0.5 * budget, 0.05 + RESPONSE_S_PER_ORDER[0 if options.explain else 1] * n)
-    deadline = started + budget - reserve
+
+    def reserve(explain: bool) -> float:
+        return min(0.5 * budget, 0.05 + RESPONSE_S_PER_ORDER[0 if explain else 1] * n)
+
+    deadline = started + budget - reserve(options.explain)
     # The work the stages plan for, never read off the clock; the same with explanations on
     # or off, so asking why never changes the decision (only the clock's cap may differ).
-    planned_s = budget - min(0.5 * budget, 0.05 + RESPONSE_S_PER_ORDER[0] * n)
+    planned_s = budget - reserve(True)
     watch = _Stopwatch()
     eligibility = policy.evaluate(snapshot)
     watch.lap("eligibility")
