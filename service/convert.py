@@ -7,7 +7,7 @@ reshapes. Nothing past here sees a protobuf message.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from google.protobuf.timestamp_pb2 import Timestamp
 
     from lastmile.v1 import orchestrator_pb2, types_pb2
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
 
 DEFAULT_SPEED_KMH = 25.0
 DEFAULT_CIRCUITY = 1.3
@@ -104,6 +110,10 @@ def to_snapshot(
 ) -> Snapshot:
     """Build the snapshot of a validated request.
 
+    Sites, orders, carriers, capacity slots and vehicles are taken in id order (ids are
+    unique), so the answer does not depend on the order the request lists them in: an OMS
+    reading its orders without ORDER BY gets the same decision every time.
+
     Parameters
     ----------
     request : DecideRequest
@@ -111,6 +121,11 @@ def to_snapshot(
     default_rate_cards : sequence of rules.rates.RateCard
         The service's cards (rate files); the request's own cards win by id.
     """
+    sites = sorted(request.sites, key=_by_id)
+    orders = sorted(request.orders, key=_by_id)
+    carriers = sorted(request.carriers, key=_by_id)
+    capacity = sorted(request.capacity, key=_by_id)
+    vehicles = sorted(request.vehicles, key=_by_id)
     tz = ZoneInfo(request.timezone or "UTC")
     now_ts = _ts(request.now)
     local_now = datetime.fromtimestamp(now_ts, UTC).astimezone(tz)
@@ -121,11 +136,11 @@ def to_snapshot(
 
     zone_ids = _zone_vocabulary(request)
     zone_index = {zone: i for i, zone in enumerate(zone_ids)}
-    site_index = {site.id: i for i, site in enumerate(request.sites)}
-    carrier_index = {carrier.id: i for i, carrier in enumerate(request.carriers)}
+    site_index = {site.id: i for i, site in enumerate(sites)}
+    carrier_index = {carrier.id: i for i, carrier in enumerate(carriers)}
     cards = merged_rate_cards(request, default_rate_cards)
     rate_index = {card.id: i for i, card in enumerate(cards)}
-    tag_names = tuple(sorted({tag for order in request.orders for tag in order.tags}))
+    tag_names = tuple(sorted({tag for order in orders for tag in order.tags}))
     tag_index = {tag: i for i, tag in enumerate(tag_names)}
 
     options = _options(request.options)
@@ -137,15 +152,19 @@ def to_snapshot(
         local_midnight_ts=local_midnight_ts,
         tag_names=tag_names,
         zone_ids=zone_ids,
-        sites=_sites(request.sites),
-        orders=_orders(request.orders, now_ts, site_index, zone_index, tag_index),
-        carriers=_carriers(request, zone_index, rate_index),
-        slots=_slots(request.capacity, carrier_index, zone_index),
-        fleet=_fleet(request.vehicles, carrier_index, site_index),
+        sites=_sites(sites),
+        orders=_orders(orders, now_ts, site_index, zone_index, tag_index),
+        carriers=_carriers(carriers, capacity, zone_index, rate_index),
+        slots=_slots(capacity, carrier_index, zone_index),
+        fleet=_fleet(vehicles, carrier_index, site_index),
         rates=_rates(cards, zone_index),
         options=options,
-        matrix=_matrix(request, site_index) if request.HasField("matrix") else None,
+        matrix=_matrix(request.matrix, site_index, orders) if request.HasField("matrix") else None,
     )
+
+
+def _by_id(item: _Identified) -> str:
+    return item.id
 
 
 def _zone_vocabulary(request: orchestrator_pb2.DecideRequest) -> tuple[str, ...]:
@@ -276,14 +295,14 @@ def _orders(
 
 
 def _carriers(
-    request: orchestrator_pb2.DecideRequest,
+    carriers: Sequence[types_pb2.Carrier],
+    capacity: Sequence[types_pb2.CapacitySlot],
     zone_index: dict[str, int],
     rate_index: dict[str, int],
 ) -> Carriers:
-    carriers = request.carriers
     n = len(carriers)
     serves = np.zeros((n, len(zone_index)), dtype=np.bool_)
-    with_slots = {slot.carrier_id for slot in request.capacity}
+    with_slots = {slot.carrier_id for slot in capacity}
     for c, carrier in enumerate(carriers):
         for zone in carrier.zone_ids:
             serves[c, zone_index[zone]] = True
@@ -427,8 +446,11 @@ def _rates(cards: Sequence[RateCard], zone_index: dict[str, int]) -> RateCards:
     )
 
 
-def _matrix(request: orchestrator_pb2.DecideRequest, site_index: dict[str, int]) -> TravelMatrix:
-    matrix = request.matrix
+def _matrix(
+    matrix: types_pb2.TravelMatrix,
+    site_index: dict[str, int],
+    orders: Sequence[types_pb2.Order],
+) -> TravelMatrix:
     ids = tuple(matrix.location_ids)
     n = len(ids)
     row = {ident: k for k, ident in enumerate(ids)}
@@ -438,7 +460,7 @@ def _matrix(request: orchestrator_pb2.DecideRequest, site_index: dict[str, int])
         distances_m=np.array(matrix.distances_m, dtype=np.int64).reshape(n, n),
         durations_s=durations.reshape(n, n) if len(durations) else np.zeros((0, 0), np.int64),
         site_row=np.array([row.get(site, -1) for site in site_index], dtype=np.int64),
-        order_row=np.array([row.get(order.id, -1) for order in request.orders], dtype=np.int64),
+        order_row=np.array([row.get(order.id, -1) for order in orders], dtype=np.int64),
     )
 
 

@@ -77,7 +77,8 @@ def unassigned_penalty(scores: np.ndarray) -> float:
 
 
 def priority_order(snapshot: Snapshot) -> np.ndarray:
-    """The fixed order greedy serves orders in: earliest promise end first, then request order."""
+    """The fixed order greedy serves orders in: earliest promise end first, then snapshot order
+    (by order id from the service, so the baseline too ignores how the request lists them)."""
     sequence: np.ndarray = np.lexsort(
         (np.arange(snapshot.orders.count), snapshot.orders.promise_end_ts)
     )

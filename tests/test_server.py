@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -146,6 +147,40 @@ def test_same_request_same_decision(client: Client, sample_request: pb.DecideReq
     first = client.decide(request, timeout_s=60)
     second = client.decide(request, timeout_s=60)
     assert _without_timings(first) == _without_timings(second)
+
+
+def _shuffled(request: pb.DecideRequest, seed: int) -> pb.DecideRequest:
+    """The same request with its orders, carriers, vehicles, slots and sites listed in
+    another order."""
+    rng = random.Random(seed)
+    shuffled = pb.DecideRequest()
+    shuffled.CopyFrom(request)
+    for name in ("orders", "carriers", "vehicles", "capacity", "sites"):
+        items = list(getattr(request, name))
+        rng.shuffle(items)
+        shuffled.ClearField(name)
+        getattr(shuffled, name).extend(items)
+    return shuffled
+
+
+def test_same_answer_whatever_order_the_request_lists_things_in(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Orders, carriers, vans, slots and sites in any order: the very same answer (every
+    decision, route, baseline and total), listed by id."""
+    request = pb.DecideRequest()
+    request.CopyFrom(sample_request)
+    request.options.time_budget.FromSeconds(10)
+    first = client.decide(request, timeout_s=60)
+    shuffled = _shuffled(request, seed=4)
+    assert [o.id for o in shuffled.orders] != [o.id for o in request.orders]
+    second = client.decide(shuffled, timeout_s=60)
+    assert _without_timings(first) == _without_timings(second)
+    ids = [d.order_id for d in second.decisions]
+    assert ids == sorted(ids)
+    vans = [r.vehicle_id for r in second.routes]
+    assert len(vans) > 1
+    assert vans == sorted(vans)
 
 
 def test_invalid_request_reports_every_field(
