@@ -31,6 +31,7 @@ from samples.generate import generate_day
 from service.convert import to_snapshot
 from solver import assign, pricing
 from solver.checks import BuiltinPolicy
+from solver.clock import LocalClock
 from solver.eligibility import Eligibility
 from solver.kernels import price as kernel
 
@@ -80,13 +81,18 @@ def all_eligible(snapshot: Snapshot, like: Eligibility) -> Eligibility:
 # --- the numpy version -------------------------------------------------------------------------
 
 
-def _in_hours(t: np.ndarray, offset: int, h_from: int, h_to: int) -> np.ndarray:
+def _in_hours(t: np.ndarray, clock: LocalClock, h_from: int, h_to: int) -> np.ndarray:
     if h_from <= 0 and h_to >= DAY:
         return t
-    sec = (t + offset) % DAY
-    late = np.where(sec >= h_to, t + DAY - sec + h_from, t)
-    out: np.ndarray = np.where(sec < h_from, t + (h_from - sec), late)
+    w = clock.wall(t)
+    sec = w % DAY
+    late = np.where(sec >= h_to, np.maximum(t, clock.utc(w - sec + DAY + h_from)), t)
+    out: np.ndarray = np.where(sec < h_from, np.maximum(t, clock.utc(w - sec + h_from)), late)
     return out
+
+
+def _clock(p: kernel.PriceInputs) -> LocalClock:
+    return LocalClock(p.tz_change, p.tz_offset)
 
 
 def _rhu(x: np.ndarray) -> np.ndarray:
@@ -119,7 +125,7 @@ def _place(
     n_zones = p.n_zones
     for w in range(ws_pad.shape[1]):
         open_ = found == NEVER
-        a = _in_hours(np.maximum(earliest, ws_pad[:, w]), p.utc_offset_s, *hours)
+        a = _in_hours(np.maximum(earliest, ws_pad[:, w]), _clock(p), *hours)
         b = np.minimum(we_pad[:, w], limit)
         if not slots_on:
             hit = open_ & (a < b)
@@ -281,9 +287,11 @@ def numpy_price(p: kernel.PriceInputs) -> kernel.PairMatrices:
             p_start = np.where(in_slot, np.maximum(p_start, p.ki[ksafe, kernel.KI_START]), p_start)
             p_end = np.where(in_slot, np.minimum(p_end, p.ki[ksafe, kernel.KI_END]), p_end)
         if hours[0] > 0 or hours[1] < DAY:
-            day0 = eta - (eta + p.utc_offset_s) % DAY
-            p_start = np.where(kept, p_start, np.maximum(p_start, day0 + hours[0]))
-            p_end = np.where(kept, p_end, np.minimum(p_end, day0 + hours[1]))
+            wall = _clock(p).wall(eta)
+            day0 = wall - wall % DAY  # the ETA's local midnight, wall time
+            starts, ends = _clock(p).utc(day0 + hours[0]), _clock(p).utc(day0 + hours[1])
+            p_start = np.where(kept, p_start, np.maximum(p_start, starts))
+            p_end = np.where(kept, p_end, np.minimum(p_end, ends))
         # Price.
         if own:
             total = ci[kernel.CI_OWN_STOP] + _rhu(cf[kernel.CF_OWN_KM_RATE] * km)
@@ -302,7 +310,7 @@ def numpy_price(p: kernel.PriceInputs) -> kernel.PairMatrices:
             same_day = np.where(p_end <= p.next_midnight_ts, ci[kernel.CI_SAME_DAY], 0)
             window = np.where(has_windows & (we - ws < DAY), ci[kernel.CI_WINDOW], 0)
             total = ci[kernel.CI_BASE] + _rhu(acc) + tier_charge + zone_charge + same_day + window
-            entry = p.peak_how[c, ((eta + p.utc_offset_s) // 3600 + 72) % 168]
+            entry = p.peak_how[c, (_clock(p).wall(eta) // 3600 + 72) % 168]
             mult = np.where(entry >= 0, p.cf[c, peak_mult0 + np.maximum(entry, 0)], 1.0)
             total = total + np.where(entry >= 0, _rhu(total * (mult - 1.0)), 0)
             total = total + _rhu(total * cf[kernel.CF_FUEL_PCT] / 100.0)

@@ -63,8 +63,8 @@ def _codes(items: Sequence[Any]) -> tuple[np.ndarray, tuple[Any, ...]]:
 
 def local_now(snapshot: Snapshot) -> tuple[int, int, int]:
     """(local_minutes, local_hour, iso_weekday) of the snapshot's clock."""
-    local_s = snapshot.now_ts - snapshot.local_midnight_ts
-    days = (snapshot.now_ts + snapshot.utc_offset_s) // DAY_S
+    wall = int(snapshot.clock.wall(snapshot.now_ts))
+    local_s, days = wall % DAY_S, wall // DAY_S
     return local_s // 60, local_s // 3600, (days + 3) % 7 + 1
 
 
@@ -122,7 +122,7 @@ class OrderFeatures:
         if field == "order.promise_kind":
             return Column((o.deadline_ts < 0).astype(I64), None, False, ("deadline", "windows"))
         if field == "order.promise_days_ahead":
-            days = (o.promise_end_ts - 1 - s.local_midnight_ts) // DAY_S
+            days = s.clock.local_day(o.promise_end_ts - 1) - s.clock.local_day(s.now_ts)
             return Column(days.astype(F64), None, True)
         if field == "order.promise_window_minutes":
             return Column((o.promise_end_ts - o.promise_start_ts) / 60.0, None, True)
@@ -346,7 +346,7 @@ def needed_capabilities(requirement_bits: np.ndarray) -> np.ndarray:
 def carrier_values(snapshot: Snapshot) -> dict[str, Any]:
     """Per-carrier arrays of the carrier.* fields and the carrier sides of pair fields."""
     c = snapshot.carriers
-    local_s = snapshot.now_ts - snapshot.local_midnight_ts
+    local_s = int(snapshot.clock.wall(snapshot.now_ts)) % DAY_S
     cutoff = c.same_day_cutoff_s
     return {
         "carrier.id": c.ids,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rules.features import parse_attribute
 from rules.vocabulary import ATTRIBUTE_PREFIX, ELIGIBILITY, REQUIREMENTS, SERVICE_LEVEL
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
     from solver.snapshot import Snapshot
 
 MISSING: Any = object()
-DAY_S = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +89,10 @@ def order_values(snapshot: Snapshot, i: int, ruleset: RuleSet) -> dict[str, Any]
     tag_bits = int(o.tag_bits[i])
     end = int(o.promise_end_ts[i])
     start = int(o.promise_start_ts[i])
-    local_s = s.now_ts - s.local_midnight_ts
-    days = (s.now_ts + s.utc_offset_s) // DAY_S
+    zone_info = ZoneInfo(s.timezone)
+    now = datetime.fromtimestamp(s.now_ts, zone_info)
+    local_s = now.hour * 3600 + now.minute * 60 + now.second
+    last_day = datetime.fromtimestamp(end - 1, zone_info).date()
     site = int(o.origin_site_idx[i])
     zone = int(o.zone_idx[i])
     values: dict[str, Any] = {
@@ -100,7 +103,7 @@ def order_values(snapshot: Snapshot, i: int, ruleset: RuleSet) -> dict[str, Any]
         "order.declared_value_cents": int(o.declared_value_cents[i]),
         "order.origin_site": s.sites.ids[site] if site >= 0 else MISSING,
         "order.promise_kind": "deadline" if int(o.deadline_ts[i]) >= 0 else "windows",
-        "order.promise_days_ahead": (end - 1 - s.local_midnight_ts) // DAY_S,
+        "order.promise_days_ahead": (last_day - now.date()).days,
         "order.promise_window_minutes": (end - start) / 60,
         "order.minutes_to_promise_end": (end - s.now_ts) / 60,
         "order.window_count": int(o.window_offsets[i + 1] - o.window_offsets[i]),
@@ -112,7 +115,7 @@ def order_values(snapshot: Snapshot, i: int, ruleset: RuleSet) -> dict[str, Any]
         "destination.postal_code": o.postal_codes[i] or MISSING,
         "now.local_minutes": local_s // 60,
         "now.local_hour": local_s // 3600,
-        "now.weekday": (days + 3) % 7 + 1,
+        "now.weekday": now.isoweekday(),
     }
     attrs = o.attributes[i]
     for key, spec in ruleset.schema.attributes.items():
@@ -131,7 +134,8 @@ def carrier_values(snapshot: Snapshot, c: int) -> dict[str, Any]:
     """The carrier.* fields of carrier c."""
     k = snapshot.carriers
     cutoff = int(k.same_day_cutoff_s[c])
-    local_s = snapshot.now_ts - snapshot.local_midnight_ts
+    now = datetime.fromtimestamp(snapshot.now_ts, ZoneInfo(snapshot.timezone))
+    local_s = now.hour * 3600 + now.minute * 60 + now.second
     max_w = float(k.max_weight_kg[c])
     caps = int(k.capability_bits[c])
     return {

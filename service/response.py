@@ -101,7 +101,7 @@ def _hours(outcome: Outcome, i: int) -> tuple[str, str] | None:
 def _local(outcome: Outcome, ts: int) -> str:
     """A timestamp as local "Fri 19:30" (the snapshot's UTC offset at now)."""
     snapshot = outcome.snapshot
-    return f"{datetime.fromtimestamp(ts + snapshot.utc_offset_s, tz=UTC):%a %H:%M}"
+    return f"{datetime.fromtimestamp(int(snapshot.clock.wall(ts)), tz=UTC):%a %H:%M}"
 
 
 def _hours_note(outcome: Outcome, i: int, c: int) -> pb.Explanation | None:

@@ -64,9 +64,9 @@ class BuiltinPolicy:
             has("furniture") | (orders.weight_kg >= BULKY_KG) | (orders.max_length_cm >= BULKY_CM)
         )
         regulated = has("alcohol", "tobacco", "pharma", "hazmat")
-        day_end = snapshot.local_midnight_ts + DAY_S
+        day_end = snapshot.next_midnight_ts
         same_day = orders.promise_end_ts <= day_end
-        next_day = orders.promise_end_ts <= day_end + DAY_S
+        next_day = orders.promise_end_ts <= snapshot.clock.next_midnight(snapshot.now_ts, 1)
         windowed = (orders.deadline_ts < 0) & (
             orders.promise_end_ts - orders.promise_start_ts < DAY_S
         )

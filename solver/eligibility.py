@@ -121,7 +121,7 @@ def within_hours(
         Sorted (start, end) pairs on a clock that reads 0 at `origin_ts` (UTC epoch seconds;
         0 = plain timestamps).
     snapshot
-        For the local time (`utc_offset_s`).
+        For the local time (`Snapshot.clock`, daylight saving included).
     eligibility
         Its `delivery_from_s` / `delivery_to_s` give the order's hours.
     order_idx
@@ -138,12 +138,13 @@ def within_hours(
     h_to = int(eligibility.delivery_to_s[order_idx])
     if h_from <= 0 and h_to >= DAY_S:
         return list(windows)
-    offset = int(snapshot.utc_offset_s) + origin_ts
+    clock = snapshot.clock
     out: list[tuple[int, int]] = []
     for start, end in windows:
-        day = start - (start + offset) % DAY_S  # local midnight of the window start
-        while day + h_from <= end:
-            a, b = max(start, day + h_from), min(end, day + h_to)
+        wall = int(clock.wall(start + origin_ts))
+        day = wall - wall % DAY_S  # local midnight of the window start, wall time
+        while (lo := int(clock.utc(day + h_from)) - origin_ts) <= end:
+            a, b = max(start, lo), min(end, int(clock.utc(day + h_to)) - origin_ts)
             if a < b or a == b == start == end:
                 out.append((a, b))
             day += DAY_S

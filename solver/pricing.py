@@ -15,9 +15,9 @@ Distance and time
     Handover = the first moment at or after `now` when the origin site is open (always open
     without opening hours); a site that never opens again makes the order WINDOW_UNREACHABLE.
 Same day and cut-off
-    "Today" ends at `local_midnight_ts + 24 h` (a DST change today shifts it by an hour; a
-    `next_local_midnight_ts` Snapshot field would fix that). A carrier does same-day deliveries
-    when `same_day_cutoff_s >= 0` and the local time of `now` is at or before it. Otherwise an
+    "Today" ends at the next local midnight (`Snapshot.next_midnight_ts`). A carrier does
+    same-day deliveries when `same_day_cutoff_s >= 0` and the local time of `now` is at or
+    before it. Otherwise an
     order whose whole promise ends today is PAST_CUTOFF, and any other order cannot arrive
     before tomorrow's local midnight. The same rule holds for the own fleet.
 ETA
@@ -55,7 +55,7 @@ Promise
     acceptable time and the carrier's delivery period (its slot, or that day's delivery hours),
     so we never promise more precision than the carrier delivers. An order with allowed
     delivery hours then has its promise clipped to those hours on the ETA's local day (local
-    = UTC + `utc_offset_s` of now). The ETA always lies in the promise.
+    = `Snapshot.clock`, daylight saving included). The ETA always lies in the promise.
 Rate card (partners), every line rounded half up to the cent, so lines sum exactly:
     BASE; DISTANCE = sum over bands of per-km x km inside the band, km beyond the last bounded
     band at the last band's rate; WEIGHT = the flat charge of the first tier whose bound is >=
@@ -64,7 +64,7 @@ Rate card (partners), every line rounded half up to the cent, so lines sum exact
     ZONE surcharge of the order's zone; SAME_DAY premium when the promise ends today; WINDOW
     premium when the order was promised windows and the one used is shorter than 24 h; PEAK =
     subtotal x (multiplier - 1) for the first peak entry matching the ETA's local ISO weekday
-    and hour (local = UTC + `utc_offset_s` of now); FUEL = % of the subtotal after peaks;
+    and hour (local time of the ETA, `Snapshot.clock`); FUEL = % of the subtotal after peaks;
     MINIMUM tops the subtotal up to the minimum charge; then ADDON_<CAPABILITY> once per
     capability the order's requirements need (ID check and age verification share one).
     A carrier without a rate card, or whose card is in another currency than the request's,
@@ -330,8 +330,8 @@ def build_inputs(
         )
     if eligibility.requirement_bits.shape != (n,):
         raise ValueError(f"Expected eligibility.requirement_bits of shape {(n,)}")
-    next_midnight = int(snapshot.local_midnight_ts) + kernel.DAY_S
-    now_local = int(snapshot.now_ts) - int(snapshot.local_midnight_ts)
+    next_midnight = snapshot.next_midnight_ts
+    now_local = int(snapshot.clock.wall(snapshot.now_ts)) % kernel.DAY_S
 
     # Carrier modes: own fleet, partner with a usable card (same currency), or no price.
     own = cr.kind == int(CarrierKind.OWN_FLEET)
@@ -479,13 +479,14 @@ def build_inputs(
     s = snapshot.sites
     return kernel.PriceInputs(
         now_ts=int(snapshot.now_ts),
-        utc_offset_s=int(snapshot.utc_offset_s),
         next_midnight_ts=next_midnight,
         n_zones=n_zones,
         circuity=float(snapshot.options.circuity),
         mb=mb,
         mt=mt,
         mp=mp,
+        tz_change=snapshot.clock.change_ts,
+        tz_offset=snapshot.clock.offset_s,
         s_lat=f64(s.lat),
         s_lon=f64(s.lon),
         s_open_off=i64(s.open_offsets),
@@ -600,7 +601,7 @@ def _describe(
     if code == "ZONE":
         return f"zone {snapshot.zone_ids[int(snapshot.orders.zone_idx[i])]} surcharge"
     if code == "PEAK":
-        local = datetime.fromtimestamp(eta_ts + inputs.utc_offset_s, tz=UTC)
+        local = datetime.fromtimestamp(int(snapshot.clock.wall(eta_ts)), tz=UTC)
         return f"peak pricing for delivery {local:%a %H:%M} local time"
     if code == "FUEL":
         return f"fuel surcharge {float(inputs.cf[c, kernel.CF_FUEL_PCT]):g}%"
@@ -672,7 +673,7 @@ def _line_keys(
     if code == "ZONE":
         return np.asarray(snapshot.orders.zone_idx[i], dtype=np.int64)
     if code == "PEAK":  # weekday and minute of the local time
-        return np.asarray((eta_ts + int(snapshot.utc_offset_s)) // 60, dtype=np.int64)
+        return np.asarray(snapshot.clock.wall(eta_ts) // 60, dtype=np.int64)
     if code in ("FUEL", "MINIMUM"):
         return c
     return np.zeros(len(i), dtype=np.int64)

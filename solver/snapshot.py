@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from solver.clock import DAY_S, LocalClock
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -261,6 +263,28 @@ class Snapshot:
     rates: RateCards
     options: Options
     matrix: TravelMatrix | None = None  # None = haversine x circuity everywhere
+    zone_clock: LocalClock | None = None  # None: built from `timezone` over the horizon
+
+    def __post_init__(self) -> None:
+        if self.zone_clock is None:
+            latest = max(
+                [self.now_ts]
+                + [int(a.max()) for a in (self.orders.window_end_ts, self.orders.promise_end_ts,
+                   self.slots.end_ts, self.fleet.shift_end_ts) if a.size]
+            )  # fmt: skip
+            clock = LocalClock.of_zone(self.timezone, self.now_ts - 2 * DAY_S, latest + 2 * DAY_S)
+            object.__setattr__(self, "zone_clock", clock)
+
+    @property
+    def clock(self) -> LocalClock:
+        """Local time (daylight saving included) over the request's horizon."""
+        assert self.zone_clock is not None  # set by __post_init__
+        return self.zone_clock
+
+    @property
+    def next_midnight_ts(self) -> int:
+        """The local midnight that ends today (23 or 25 h after the last one on a change)."""
+        return self.clock.next_midnight(self.now_ts)
 
     def tag_bit(self, tag: str) -> int:
         """The bit of a tag in Orders.tag_bits, 0 if no order of this request has it."""

@@ -6,9 +6,11 @@ Float expressions are spelled in the same order as the kernel's, so cents match 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -111,13 +113,28 @@ def allowed_hours(
     return max(c_from, o_from), min(c_to, o_to)
 
 
-def next_in_hours(t: int, utc_offset_s: int, hours: tuple[int, int]) -> int | None:
+def at_local(zone: ZoneInfo, day: dt.date, seconds: int) -> int:
+    """The instant `seconds` after the start of local `day` on the wall clock (a wall time the
+    clocks skip counts an hour later; one they repeat, its second pass)."""
+    wall = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+    second_pass = wall.replace(tzinfo=zone, fold=1)
+    if second_pass.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        return int(second_pass.timestamp())
+    return int(wall.replace(tzinfo=zone, fold=0).timestamp())  # skipped: fold 0 lands later
+
+
+def local(zone: ZoneInfo, t: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, zone)
+
+
+def next_in_hours(t: int, zone: ZoneInfo, hours: tuple[int, int]) -> int | None:
     """The first moment >= t whose local time of day lies in `hours` (None: empty hours)."""
     if hours[0] >= hours[1]:
         return None
+    today = local(zone, t).date()
     for day in range(-1, 2):
-        midnight = t - (t + utc_offset_s) % DAY + day * DAY
-        start, end = midnight + hours[0], midnight + hours[1]
+        date = today + dt.timedelta(days=day)
+        start, end = at_local(zone, date, hours[0]), at_local(zone, date, hours[1])
         if t < end:
             return max(t, start)
     raise AssertionError("unreachable")
@@ -129,20 +146,21 @@ def place(
     wins: list[tuple[int, int]],
     slots: list[tuple[int, int, int]] | None,
     hours: tuple[int, int] = (0, DAY),
-    utc_offset_s: int = 0,
+    zone: ZoneInfo | None = None,
 ) -> tuple[int, int, int] | None:
     """Minimum t >= earliest (t < limit) in a window, the delivery hours and, if given, a slot:
     (t, window, slot)."""
     best: tuple[int, int, int] | None = None
+    zone = zone or ZoneInfo("UTC")
     for w, (ws, we) in enumerate(wins):
         end = we if limit is None else min(we, limit)
         if slots is None:
-            t = next_in_hours(max(earliest, ws), utc_offset_s, hours)
+            t = next_in_hours(max(earliest, ws), zone, hours)
             if t is not None and t < end and (best is None or t < best[0]):
                 best = (t, w, -1)
             continue
         for k, ks, ke in slots:
-            t = next_in_hours(max(earliest, ws, ks), utc_offset_s, hours)
+            t = next_in_hours(max(earliest, ws, ks), zone, hours)
             if t is not None and t < end and t < ke and (best is None or t < best[0]):
                 best = (t, w, k)
     return best
@@ -159,9 +177,9 @@ def place_with_reason(
     """Placement inside `hours` (see `allowed_hours`) and the reason when there is none."""
     o, sl = snapshot.orders, snapshot.slots
     wins = windows(snapshot, i)
-    offset = int(snapshot.utc_offset_s)
+    tz = ZoneInfo(snapshot.timezone)
     if not snapshot.carriers.has_slots[c]:
-        got = place(earliest, limit, wins, None, hours, offset)
+        got = place(earliest, limit, wins, None, hours, tz)
         return got, 0 if got else int(Reason.WINDOW_UNREACHABLE)
     zone = int(o.zone_idx[i])
     ks = slot_list(snapshot, c, zone) if zone >= 0 else []
@@ -171,13 +189,13 @@ def place_with_reason(
         for k in ks
         if sl.remaining_orders[k] >= 1 and sl.remaining_weight_kg[k] >= w
     ]
-    got = place(earliest, limit, wins, roomy, hours, offset)
+    got = place(earliest, limit, wins, roomy, hours, tz)
     if got:
         return got, 0
-    if place(earliest, limit, wins, None, hours, offset) is None:
+    if place(earliest, limit, wins, None, hours, tz) is None:
         return None, int(Reason.WINDOW_UNREACHABLE)
     every = [(k, int(sl.start_ts[k]), int(sl.end_ts[k])) for k in ks]
-    if place(earliest, limit, wins, every, hours, offset) is None:
+    if place(earliest, limit, wins, every, hours, tz) is None:
         return None, int(Reason.NO_SLOT)
     return None, int(Reason.CAPACITY_EXHAUSTED)
 
@@ -221,9 +239,12 @@ def naive_pair(
         base.reason = int(Reason.WINDOW_UNREACHABLE)
         return base
     now = int(snapshot.now_ts)
-    midnight = int(snapshot.local_midnight_ts) + DAY
+    zone_info = ZoneInfo(snapshot.timezone)
+    today = local(zone_info, now)
+    midnight = at_local(zone_info, today.date() + dt.timedelta(days=1), 0)
     cutoff = int(cr.same_day_cutoff_s[c])
-    same_day_ok = cutoff >= 0 and now - int(snapshot.local_midnight_ts) <= cutoff
+    since_midnight = today.hour * 3600 + today.minute * 60 + today.second
+    same_day_ok = cutoff >= 0 and since_midnight <= cutoff
     floor = 0
     if not same_day_ok:
         if int(o.promise_end_ts[i]) <= midnight:
@@ -283,12 +304,14 @@ def naive_pair(
             ps = max(ps, int(snapshot.slots.start_ts[slot]))
             pe = min(pe, int(snapshot.slots.end_ts[slot]))
         if hours != (0, DAY):
-            eta_day = eta - (eta + int(snapshot.utc_offset_s)) % DAY  # its local midnight
-            ps, pe = max(ps, eta_day + hours[0]), min(pe, eta_day + hours[1])
+            eta_day = local(zone_info, eta).date()
+            ps = max(ps, at_local(zone_info, eta_day, hours[0]))
+            pe = min(pe, at_local(zone_info, eta_day, hours[1]))
     o_from, o_to = int(eligibility.delivery_from_s[i]), int(eligibility.delivery_to_s[i])
     if (o_from, o_to) != (0, DAY):  # regulated goods: the promise inside the allowed hours
-        eta_day = eta - (eta + int(snapshot.utc_offset_s)) % DAY
-        ps, pe = max(ps, eta_day + o_from), min(pe, eta_day + o_to)
+        eta_day = local(zone_info, eta).date()
+        ps = max(ps, at_local(zone_info, eta_day, o_from))
+        pe = min(pe, at_local(zone_info, eta_day, o_to))
 
     lines: dict[str, int] = {}
     if own:
@@ -326,9 +349,8 @@ def naive_pair(
         short = has_windows and we - ws < DAY
         lines["WINDOW"] = int(rc.window_premium_cents[card]) if short else 0
         subtotal = sum(lines.values())
-        local = eta + int(snapshot.utc_offset_s)
-        hour_of_day = (local % DAY) // 3600
-        iso_weekday = (local // DAY + 3) % 7 + 1
+        at = local(zone_info, eta)
+        hour_of_day, iso_weekday = at.hour, at.isoweekday()
         lines["PEAK"] = 0
         for p in range(int(rc.peak_offsets[card]), int(rc.peak_offsets[card + 1])):
             days = int(rc.peak_weekday_bits[p])

@@ -9,7 +9,9 @@ Same seed, same snapshot. `with_changes` rebuilds one part with some fields repl
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -29,6 +31,21 @@ from solver.snapshot import (
 HOUR = 3600
 DAY = 86_400
 BASE_DAY_TS = 1_741_910_400  # 2025-03-14 00:00 UTC, a Friday
+# Time zones of random days (a half-hour offset, daylight saving in Europe and the US), and
+# the days they start on: a plain Friday, and Saturdays before the clocks change overnight.
+ZONES = ("UTC", "Europe/Berlin", "Europe/Helsinki", "America/New_York", "Asia/Kolkata")
+START_DAYS = (
+    dt.date(2025, 3, 14),
+    dt.date(2025, 3, 29),  # Europe springs forward tonight
+    dt.date(2025, 10, 25),  # Europe falls back tonight
+    dt.date(2025, 11, 1),  # the US falls back tonight
+)
+
+
+def local_midnight(zone: str, ts: int) -> int:
+    """UTC instant of the local midnight that starts the local day of `ts`."""
+    local = dt.datetime.fromtimestamp(ts, ZoneInfo(zone))
+    return int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
 
 
 def shuffle_orders(
@@ -139,11 +156,15 @@ def random_snapshot(
     Snapshot
     """
     rng = np.random.default_rng(seed)
-    offset = int(rng.choice([0, 3600, 7200, -5 * 3600, 19_800]))
-    now = BASE_DAY_TS - offset + int(rng.integers(5 * 3600, 21 * 3600))
+    tz = str(rng.choice(ZONES))
+    day = START_DAYS[int(rng.integers(len(START_DAYS)))]
+    start = dt.datetime.combine(day, dt.time(), ZoneInfo(tz))
+    now = int(start.timestamp()) + int(rng.integers(5 * 3600, 21 * 3600))
     if rng.random() < 0.3:
         now += int(rng.integers(0, 7)) * DAY
-    midnight = now - ((now + offset) % DAY)
+    midnight = local_midnight(tz, now)
+    delta = dt.datetime.fromtimestamp(now, ZoneInfo(tz)).utcoffset()
+    offset = int(delta.total_seconds()) if delta is not None else 0
     zone_ids = tuple(f"Z{z}" for z in range(n_zones))
 
     # Sites: some always open, some with hours today and tomorrow, rarely closed for good.
@@ -387,7 +408,7 @@ def random_snapshot(
     return Snapshot(
         request_id=f"random-{seed}",
         now_ts=now,
-        timezone="Etc/Fixed",
+        timezone=tz,
         utc_offset_s=offset,
         local_midnight_ts=midnight,
         tag_names=(),

@@ -5,8 +5,9 @@ explanation of every alcohol decision respect it, for partners with slots and fo
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from google.protobuf import json_format
@@ -18,30 +19,40 @@ from tests.conftest import ROOT, SAMPLE
 if TYPE_CHECKING:
     from clients.client import Client
 
-BERLIN_S = 3600  # UTC+1 on 2026-11-24
-DAY = "2026-11-24"
+BERLIN = ZoneInfo("Europe/Berlin")
+DAY = date(2026, 11, 24)  # a Tuesday, UTC+1 all day
+SPRING_FORWARD = date(2026, 3, 29)  # a Sunday: 02:00 CET becomes 03:00 CEST (UTC+2)
 ZONE = "tempelhof-schoeneberg"
 
 
-def _ts(hhmm: str) -> str:
-    """A UTC timestamp of the test day from local (Berlin) "HH:MM"."""
+def _ts(hhmm: str, day: date = DAY) -> str:
+    """A UTC timestamp from local (Berlin) "HH:MM" of `day`."""
     h, m = (int(x) for x in hhmm.split(":"))
-    minutes = h * 60 + m - BERLIN_S // 60
-    return f"{DAY}T{minutes // 60:02d}:{minutes % 60:02d}:00Z"
+    local = datetime.combine(day, time(h, m), BERLIN)
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _local_s(seconds: int) -> int:
     """Local seconds of the day of a UTC timestamp."""
-    return (seconds + BERLIN_S) % 86_400
+    local = datetime.fromtimestamp(seconds, BERLIN)
+    return local.hour * 3600 + local.minute * 60 + local.second
 
 
-def _order(order_id: str, windows: list[tuple[str, str]], alcohol: bool) -> dict[str, Any]:
+def _local_day_start(seconds: int) -> int:
+    """UTC instant of the local midnight before a UTC timestamp."""
+    local = datetime.fromtimestamp(seconds, BERLIN)
+    return int(datetime.combine(local.date(), time(), BERLIN).timestamp())
+
+
+def _order(
+    order_id: str, windows: list[tuple[str, str]], alcohol: bool, day: date = DAY
+) -> dict[str, Any]:
     return {
         "id": order_id,
         "originSiteId": "depot-tempelhof",
         "destination": {"location": {"lat": 52.4717, "lon": 13.3862}, "zoneId": ZONE},
         "parcels": [{"weightKg": 3.0, "volumeL": 10.0, "count": 1}],
-        "promise": {"windows": [{"start": _ts(a), "end": _ts(b)} for a, b in windows]},
+        "promise": {"windows": [{"start": _ts(a, day), "end": _ts(b, day)} for a, b in windows]},
         "tags": ["alcohol"] if alcohol else [],
     }
 
@@ -55,9 +66,10 @@ WINDOWS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _request(partner: bool = True, vans: bool = False) -> pb.DecideRequest:
+def _request(partner: bool = True, vans: bool = False, day: date = DAY) -> pb.DecideRequest:
     """The orders above from an always-open depot; kiez-kurier (slots 06-08, 08-11, 20-23:30
-    local) and/or the own fleet with one van on shift 05:00-23:30 local; now 05:00 local."""
+    local) and/or the own fleet with one van on shift 05:00-23:30 local, all on `day`; now
+    05:00 local that day, or 20:00 the evening before when `day` is not `DAY`."""
     sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
     site = next(s for s in sample["sites"] if s["id"] == "depot-tempelhof")
     site.pop("openingHours", None)  # always open: only the delivery hours bind
@@ -70,7 +82,7 @@ def _request(partner: bool = True, vans: bool = False) -> pb.DecideRequest:
         van.pop("driverBreak", None)
         van.pop("maxRouteDuration", None)
         van["depotSiteId"] = "depot-tempelhof"
-        van["shift"] = {"start": _ts("05:00"), "end": _ts("23:30")}
+        van["shift"] = {"start": _ts("05:00", day), "end": _ts("23:30", day)}
         vehicles.append(van)
     slots = [
         ("06:00", "08:00"),
@@ -79,11 +91,12 @@ def _request(partner: bool = True, vans: bool = False) -> pb.DecideRequest:
     ]
     orders = []
     for name, windows in WINDOWS.items():
-        orders.append(_order(f"ALC-{name}", windows, alcohol=True))
-        orders.append(_order(f"CTL-{name}", windows, alcohol=False))
+        orders.append(_order(f"ALC-{name}", windows, alcohol=True, day=day))
+        orders.append(_order(f"CTL-{name}", windows, alcohol=False, day=day))
+    now = _ts("05:00") if day == DAY else _ts("20:00", day - timedelta(days=1))
     body = {
         "requestId": "delivery-hours",
-        "now": _ts("05:00"),
+        "now": now,
         "timezone": "Europe/Berlin",
         "sites": [site],
         "orders": orders,
@@ -93,7 +106,7 @@ def _request(partner: bool = True, vans: bool = False) -> pb.DecideRequest:
                 "id": f"SLOT-kiez-{a}",
                 "carrierId": "kiez-kurier",
                 "zoneId": ZONE,
-                "window": {"start": _ts(a), "end": _ts(b)},
+                "window": {"start": _ts(a, day), "end": _ts(b, day)},
                 "remainingOrders": 20,
                 "remainingWeightKg": 500.0,
             }
@@ -114,23 +127,26 @@ def _by_id(response: pb.DecideResponse) -> dict[str, pb.Decision]:
 def _assert_in_hours(decision: pb.Decision | pb.Candidate) -> None:
     eta = decision.eta.seconds
     start, end = decision.promise.start.seconds, decision.promise.end.seconds
-    day0 = eta - _local_s(eta)
     assert 8 * 3600 <= _local_s(eta) < 22 * 3600, datetime.fromtimestamp(eta, tz=UTC)
-    assert day0 + 8 * 3600 <= start <= eta <= end <= day0 + 22 * 3600
+    day0 = _local_day_start(eta)  # 23 h before the next one on the spring-forward day
+    assert start <= eta <= end
+    assert _local_s(start) >= 8 * 3600 and _local_s(end) <= 22 * 3600
+    assert _local_day_start(start) == day0 == _local_day_start(end)
 
 
 @pytest.mark.parametrize(
-    ("partner", "vans"),
-    [(True, False), (False, True), (True, True)],
-    ids=["partner-slots", "routed-vans", "both"],
+    ("partner", "vans", "day"),
+    [(True, False, DAY), (False, True, DAY), (True, True, DAY), (True, True, SPRING_FORWARD)],
+    ids=["partner-slots", "routed-vans", "both", "both-on-the-day-clocks-go-forward"],
 )
 def test_alcohol_eta_and_promise_stay_in_allowed_hours(
-    client: Client, partner: bool, vans: bool
+    client: Client, partner: bool, vans: bool, day: date
 ) -> None:
     """Alcohol orders get ETAs and promises inside 08:00-22:00 local (chosen carrier and every
     candidate) though their windows start earlier or end later, where the same orders without
-    alcohol are delivered before 08:00 or promised past 22:00; on routed vans too."""
-    response = client.decide(_request(partner, vans), timeout_s=30)
+    alcohol are delivered before 08:00 or promised past 22:00; on routed vans too, and on the
+    day the clocks go forward, decided the evening before (22:00 is then 20:00 UTC, not 21:00)."""
+    response = client.decide(_request(partner, vans, day), timeout_s=30)
     decisions = _by_id(response)
     assert len(decisions) == 2 * len(WINDOWS), [u.order_id for u in response.unassigned]
     if not partner:

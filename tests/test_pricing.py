@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -22,7 +23,8 @@ from solver.pricing import (
     price,
 )
 from solver.snapshot import TravelMatrix
-from tests.naive_pricing import naive_pair, naive_price
+from tests.naive_pricing import at_local, naive_pair, naive_price
+from tests.naive_pricing import local as local_time
 from tests.snapshots import (
     HOUR,
     all_eligible,
@@ -714,7 +716,6 @@ def test_matrix_distance_replaces_haversine(seed: int) -> None:
 
 def _assert_honest(snapshot: Snapshot, table: PriceTable, params: PricingParams) -> None:
     o, cr, sl, fl = snapshot.orders, snapshot.carriers, snapshot.slots, snapshot.fleet
-    offset = int(snapshot.utc_offset_s)
     h_from, h_to = (h * HOUR for h in params.partner_hours)
     for i, c in np.argwhere(table.reason == 0):
         eta = int(table.eta_ts[i, c])
@@ -730,7 +731,13 @@ def _assert_honest(snapshot: Snapshot, table: PriceTable, params: PricingParams)
         elif cr.has_slots[c]:
             assert sl.start_ts[k] <= eta < sl.end_ts[k]
         else:
-            assert h_from <= (eta + offset) % 86_400 < h_to, (i, c)
+            assert h_from <= _seconds_of_day(snapshot, eta) < h_to, (i, c)
+
+
+def _seconds_of_day(snapshot: Snapshot, ts: int) -> int:
+    """Local time of day of `ts` (zoneinfo, daylight saving included)."""
+    at = local_time(ZoneInfo(snapshot.timezone), ts)
+    return at.hour * HOUR + at.minute * 60 + at.second
 
 
 @settings(max_examples=30, deadline=None)
@@ -766,8 +773,8 @@ def test_sample_day_national_delivers_in_daytime() -> None:
     national = snapshot.carriers.ids.index("paket-national")
     etas = table.eta_ts[table.reason[:, national] == 0, national]
     assert len(etas) > 50
-    local_h = (etas + snapshot.utc_offset_s) % 86_400 // HOUR
-    assert local_h.min() >= 8 and local_h.max() < 20
+    local_h = [_seconds_of_day(snapshot, int(eta)) // HOUR for eta in etas]
+    assert min(local_h) >= 8 and max(local_h) < 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -792,16 +799,17 @@ def with_hours(eligibility: Eligibility, seed: int) -> Eligibility:
 
 
 def _assert_in_allowed_hours(snapshot: Snapshot, table: PriceTable, el: Eligibility) -> None:
-    offset = int(snapshot.utc_offset_s)
+    zone = ZoneInfo(snapshot.timezone)
     for i, c in np.argwhere(table.reason == 0):
         h_from, h_to = int(el.delivery_from_s[i]), int(el.delivery_to_s[i])
         if (h_from, h_to) == (0, 86_400):
             continue
         eta = int(table.eta_ts[i, c])
-        day0 = eta - (eta + offset) % 86_400
-        assert h_from <= eta - day0 < h_to, (i, c)
+        day = local_time(zone, eta).date()
+        allowed_from, allowed_to = at_local(zone, day, h_from), at_local(zone, day, h_to)
+        assert allowed_from <= eta < allowed_to, (i, c)
         start, end = int(table.promise_start_ts[i, c]), int(table.promise_end_ts[i, c])
-        assert day0 + h_from <= start <= eta <= end <= day0 + h_to, (i, c)
+        assert allowed_from <= start <= eta <= end <= allowed_to, (i, c)
 
 
 @pytest.mark.parametrize(

@@ -113,19 +113,53 @@ def _road_m(
     return round_half_up(2.0 * EARTH_RADIUS_KM * math.asin(root) * circuity * 1000.0)
 
 
+# Local time (`solver.clock.LocalClock`'s rules on its two arrays): `change` (sorted,
+# change[0] = far past) and `offset`, the UTC offset in force from each change on. Kept in
+# this file: numba's cache would not notice an edit to a function inlined from another one.
 @njit(cache=True, nogil=True, inline="always")
-def _in_hours(t, utc_offset_s, h_from, h_to):  # type: ignore[no-untyped-def]
+def _offset_at(ts, change, offset):  # type: ignore[no-untyped-def]
+    """UTC offset in force at the UTC instant `ts`."""
+    k = change.shape[0] - 1
+    while k > 0 and change[k] > ts:
+        k -= 1
+    return offset[k]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def wall(ts, change, offset):  # type: ignore[no-untyped-def]
+    """Local wall time of a UTC instant."""
+    return ts + _offset_at(ts, change, offset)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def utc(w, change, offset):  # type: ignore[no-untyped-def]
+    """UTC instant of a local wall time: in an hour the clocks skip, an hour later on the
+    wall; in one they repeat, its second pass."""
+    k = change.shape[0] - 1
+    while k > 0:
+        small = min(offset[k - 1], offset[k])
+        if w >= change[k] + small:  # at or past the wall times change k touches
+            if w < change[k] + max(offset[k - 1], offset[k]):
+                return w - small
+            return w - offset[k]
+        k -= 1
+    return w - offset[0]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _in_hours(t, tz_change, tz_offset, h_from, h_to):  # type: ignore[no-untyped-def]
     """The earliest moment >= t whose local time of day is in [h_from, h_to) seconds; NEVER
     when the hours are empty (h_from >= h_to)."""
     if h_from <= 0 and h_to >= DAY_S:
         return t
     if h_from >= h_to:
         return NEVER
-    sec = (t + utc_offset_s) % DAY_S
+    w = wall(t, tz_change, tz_offset)
+    sec = w % DAY_S
     if sec < h_from:
-        return t + (h_from - sec)
+        return max(t, utc(w - sec + h_from, tz_change, tz_offset))
     if sec >= h_to:
-        return t + (DAY_S - sec) + h_from
+        return max(t, utc(w - sec + DAY_S + h_from, tz_change, tz_offset))
     return t
 
 
@@ -145,13 +179,14 @@ def _price_kernel(  # type: ignore[no-untyped-def]
     i_hi,
     keep_components,
     now_ts,
-    utc_offset_s,
     next_midnight_ts,
     n_zones,
     circuity,
     mb,
     mt,
     mp,
+    tz_change,
+    tz_offset,
     s_lat,
     s_lon,
     s_open_off,
@@ -349,7 +384,9 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                         fw = -1
                         fk = -1
                         for ww in range(wlo, whi):
-                            a = _in_hours(max(earliest, win_start[ww]), utc_offset_s, h_from, h_to)
+                            a = _in_hours(
+                                max(earliest, win_start[ww]), tz_change, tz_offset, h_from, h_to
+                            )
                             b = min(win_end[ww], limit)
                             if a >= b:
                                 continue
@@ -367,7 +404,7 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                                     continue
                                 t = max(a, ks)
                                 if slot_hours:
-                                    t = _in_hours(t, utc_offset_s, h_from, h_to)
+                                    t = _in_hours(t, tz_change, tz_offset, h_from, h_to)
                                     if t >= b:
                                         break  # later slots start later: none earlier
                                 if t < ki[kk, KI_END]:
@@ -427,15 +464,17 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 h_from = max(ci[c, CI_HOURS_FROM], oh_from)
                 h_to = min(ci[c, CI_HOURS_TO], oh_to)
                 if h_from > 0 or h_to < DAY_S:
-                    day0 = eta - (eta + utc_offset_s) % DAY_S
-                    p_start = max(p_start, day0 + h_from)
-                    p_end = min(p_end, day0 + h_to)
+                    w = wall(eta, tz_change, tz_offset)
+                    day0 = w - w % DAY_S  # the ETA's local midnight, wall time
+                    p_start = max(p_start, utc(day0 + h_from, tz_change, tz_offset))
+                    p_end = min(p_end, utc(day0 + h_to, tz_change, tz_offset))
             if oh_from > 0 or oh_to < DAY_S:
                 # Regulated goods: the promise too lies inside the order's allowed hours of
                 # the ETA's local day (the ETA already does).
-                day0 = eta - (eta + utc_offset_s) % DAY_S
-                p_start = max(p_start, day0 + oh_from)
-                p_end = min(p_end, day0 + oh_to)
+                w = wall(eta, tz_change, tz_offset)
+                day0 = w - w % DAY_S
+                p_start = max(p_start, utc(day0 + oh_from, tz_change, tz_offset))
+                p_end = min(p_end, utc(day0 + oh_to, tz_change, tz_offset))
 
             # Components as locals (registers); written out only for breakdowns.
             base = 0
@@ -471,7 +510,7 @@ def _price_kernel(  # type: ignore[no-untyped-def]
                 window = ci[c, CI_WINDOW] if has_windows and we - ws < DAY_S else 0
                 total = base + distance + tier_charge + zone_charge + same_day + window
                 # Local hour of the week; 1970-01-01 00:00 was a Thursday (Monday + 72 h).
-                p = peak_how[c, ((eta + utc_offset_s) // 3600 + 72) % 168]
+                p = peak_how[c, (wall(eta, tz_change, tz_offset) // 3600 + 72) % 168]
                 if p >= 0:
                     peak = round_half_up(total * (cf[c, peak_mult0 + p] - 1.0))
                 total += peak
@@ -525,13 +564,14 @@ class PriceInputs:
     """
 
     now_ts: int
-    utc_offset_s: int
     next_midnight_ts: int
     n_zones: int
     circuity: float
     mb: int
     mt: int
     mp: int
+    tz_change: np.ndarray
+    tz_offset: np.ndarray
     s_lat: np.ndarray
     s_lon: np.ndarray
     s_open_off: np.ndarray
@@ -572,6 +612,7 @@ class PriceInputs:
         n_ci = CI_FIXED + self.mt + 9
         n_cf = CF_FIXED + 2 * self.mb + self.mt + self.mp
         expected: dict[str, tuple[np.dtype[np.generic], tuple[int, ...] | None]] = {
+            "tz_change": (_I, None), "tz_offset": (_I, self.tz_change.shape),
             "s_lat": (_F, (n_sites,)), "s_lon": (_F, (n_sites,)),
             "s_open_off": (_I, (n_sites + 1,)), "s_open_start": (_I, None),
             "s_open_end": (_I, None), "o_site": (_I, (n,)), "o_lat": (_F, (n,)),
@@ -820,8 +861,8 @@ def warm_up() -> None:
     i0, f0 = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     one_i, one_f = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.float64)
     inputs = PriceInputs(
-        now_ts=0, utc_offset_s=0, next_midnight_ts=DAY_S, n_zones=1, circuity=1.0,
-        mb=1, mt=1, mp=1,
+        now_ts=0, next_midnight_ts=DAY_S, n_zones=1, circuity=1.0, mb=1, mt=1, mp=1,
+        tz_change=np.array([-NEVER]), tz_offset=np.zeros(1, dtype=np.int64),
         s_lat=one_f, s_lon=one_f, s_open_off=np.zeros(2, dtype=np.int64),
         s_open_start=i0, s_open_end=i0,
         o_site=one_i, o_lat=one_f, o_lon=one_f, o_dist_m=np.full(1, -1), o_zone=one_i,
