@@ -81,9 +81,10 @@ def all_eligible(snapshot: Snapshot, like: Eligibility) -> Eligibility:
 # --- the numpy version -------------------------------------------------------------------------
 
 
-def _in_hours(t: np.ndarray, clock: LocalClock, h_from: int, h_to: int) -> np.ndarray:
+def _in_hours(t: np.ndarray, p: kernel.PriceInputs, h_from: int, h_to: int) -> np.ndarray:
     if h_from <= 0 and h_to >= DAY:
         return t
+    clock = _clock(p)
     w = clock.wall(t)
     sec = w % DAY
     late = np.where(sec >= h_to, np.maximum(t, clock.utc(w - sec + DAY + h_from)), t)
@@ -125,7 +126,7 @@ def _place(
     n_zones = p.n_zones
     for w in range(ws_pad.shape[1]):
         open_ = found == NEVER
-        a = _in_hours(np.maximum(earliest, ws_pad[:, w]), _clock(p), *hours)
+        a = _in_hours(np.maximum(earliest, ws_pad[:, w]), p, *hours)
         b = np.minimum(we_pad[:, w], limit)
         if not slots_on:
             hit = open_ & (a < b)
@@ -196,6 +197,7 @@ def numpy_price(p: kernel.PriceInputs) -> kernel.PairMatrices:
     n = p.o_site.shape[0]
     n_carriers = p.ci.shape[0]
     out = kernel.empty_matrices(n, n_carriers)
+    clock = _clock(p)
     dist = _distance(p)
     km = dist / 1000.0
     d3600 = dist * 3600.0
@@ -287,9 +289,9 @@ def numpy_price(p: kernel.PriceInputs) -> kernel.PairMatrices:
             p_start = np.where(in_slot, np.maximum(p_start, p.ki[ksafe, kernel.KI_START]), p_start)
             p_end = np.where(in_slot, np.minimum(p_end, p.ki[ksafe, kernel.KI_END]), p_end)
         if hours[0] > 0 or hours[1] < DAY:
-            wall = _clock(p).wall(eta)
+            wall = clock.wall(eta)
             day0 = wall - wall % DAY  # the ETA's local midnight, wall time
-            starts, ends = _clock(p).utc(day0 + hours[0]), _clock(p).utc(day0 + hours[1])
+            starts, ends = clock.utc(day0 + hours[0]), clock.utc(day0 + hours[1])
             p_start = np.where(kept, p_start, np.maximum(p_start, starts))
             p_end = np.where(kept, p_end, np.minimum(p_end, ends))
         # Price.
@@ -310,7 +312,7 @@ def numpy_price(p: kernel.PriceInputs) -> kernel.PairMatrices:
             same_day = np.where(p_end <= p.next_midnight_ts, ci[kernel.CI_SAME_DAY], 0)
             window = np.where(has_windows & (we - ws < DAY), ci[kernel.CI_WINDOW], 0)
             total = ci[kernel.CI_BASE] + _rhu(acc) + tier_charge + zone_charge + same_day + window
-            entry = p.peak_how[c, (_clock(p).wall(eta) // 3600 + 72) % 168]
+            entry = p.peak_how[c, (clock.wall(eta) // 3600 + 72) % 168]
             mult = np.where(entry >= 0, p.cf[c, peak_mult0 + np.maximum(entry, 0)], 1.0)
             total = total + np.where(entry >= 0, _rhu(total * (mult - 1.0)), 0)
             total = total + _rhu(total * cf[kernel.CF_FUEL_PCT] / 100.0)

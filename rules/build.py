@@ -138,7 +138,6 @@ def make_snapshot(
     """
     n = len(orders.ids)
     zone_pos = {z: i for i, z in enumerate(zone_ids)}
-    offset_s, midnight_ts = local_clock(now_ts, timezone)
     has_deadline = orders.deadline_ts >= 0
     counts = np.diff(orders.window_offsets)
     if len(counts) != n:
@@ -279,8 +278,6 @@ def make_snapshot(
         request_id=request_id,
         now_ts=int(now_ts),
         timezone=timezone,
-        utc_offset_s=offset_s,
-        local_midnight_ts=midnight_ts,
         tag_names=tuple(tag_names),
         zone_ids=tuple(zone_ids),
         sites=sites,

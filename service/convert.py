@@ -6,9 +6,8 @@ reshapes. Nothing past here sees a protobuf message.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
+from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,11 +33,6 @@ if TYPE_CHECKING:
     from google.protobuf.timestamp_pb2 import Timestamp
 
     from lastmile.v1 import orchestrator_pb2, types_pb2
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
 
 
 DEFAULT_SPEED_KMH = 25.0
@@ -121,18 +115,13 @@ def to_snapshot(
     default_rate_cards : sequence of rules.rates.RateCard
         The service's cards (rate files); the request's own cards win by id.
     """
-    sites = sorted(request.sites, key=_by_id)
-    orders = sorted(request.orders, key=_by_id)
-    carriers = sorted(request.carriers, key=_by_id)
-    capacity = sorted(request.capacity, key=_by_id)
-    vehicles = sorted(request.vehicles, key=_by_id)
-    tz = ZoneInfo(request.timezone or "UTC")
+    by_id = attrgetter("id")
+    sites = sorted(request.sites, key=by_id)
+    orders = sorted(request.orders, key=by_id)
+    carriers = sorted(request.carriers, key=by_id)
+    capacity = sorted(request.capacity, key=by_id)
+    vehicles = sorted(request.vehicles, key=by_id)
     now_ts = _ts(request.now)
-    local_now = datetime.fromtimestamp(now_ts, UTC).astimezone(tz)
-    offset = local_now.utcoffset()
-    utc_offset_s = int(offset.total_seconds()) if offset is not None else 0
-    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    local_midnight_ts = int(midnight.timestamp())
 
     zone_ids = _zone_vocabulary(request)
     zone_index = {zone: i for i, zone in enumerate(zone_ids)}
@@ -148,8 +137,6 @@ def to_snapshot(
         request_id=request.request_id,
         now_ts=now_ts,
         timezone=request.timezone or "UTC",
-        utc_offset_s=utc_offset_s,
-        local_midnight_ts=local_midnight_ts,
         tag_names=tag_names,
         zone_ids=zone_ids,
         sites=_sites(sites),
@@ -161,10 +148,6 @@ def to_snapshot(
         options=options,
         matrix=_matrix(request.matrix, site_index, orders) if request.HasField("matrix") else None,
     )
-
-
-def _by_id(item: _Identified) -> str:
-    return item.id
 
 
 def _zone_vocabulary(request: orchestrator_pb2.DecideRequest) -> tuple[str, ...]:

@@ -99,7 +99,7 @@ def _hours(outcome: Outcome, i: int) -> tuple[str, str] | None:
 
 
 def _local(outcome: Outcome, ts: int) -> str:
-    """A timestamp as local "Fri 19:30" (the snapshot's UTC offset at now)."""
+    """A timestamp as local "Fri 19:30" (the snapshot's clock, daylight saving included)."""
     snapshot = outcome.snapshot
     return f"{datetime.fromtimestamp(int(snapshot.clock.wall(ts)), tz=UTC):%a %H:%M}"
 

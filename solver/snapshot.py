@@ -251,8 +251,6 @@ class Snapshot:
     request_id: str
     now_ts: int
     timezone: str
-    utc_offset_s: int  # of `timezone` at now; local time = UTC + offset
-    local_midnight_ts: int  # start of the local day that contains now
     tag_names: tuple[str, ...]
     zone_ids: tuple[str, ...]
     sites: Sites
@@ -280,6 +278,16 @@ class Snapshot:
         """Local time (daylight saving included) over the request's horizon."""
         assert self.zone_clock is not None  # set by __post_init__
         return self.zone_clock
+
+    @property
+    def utc_offset_s(self) -> int:
+        """The UTC offset of `timezone` at now."""
+        return int(self.clock.offset_at(self.now_ts))
+
+    @property
+    def local_midnight_ts(self) -> int:
+        """Start of the local day that contains now."""
+        return int(self.clock.midnight(self.now_ts))
 
     @property
     def next_midnight_ts(self) -> int:

@@ -163,8 +163,6 @@ def random_snapshot(
     if rng.random() < 0.3:
         now += int(rng.integers(0, 7)) * DAY
     midnight = local_midnight(tz, now)
-    delta = dt.datetime.fromtimestamp(now, ZoneInfo(tz)).utcoffset()
-    offset = int(delta.total_seconds()) if delta is not None else 0
     zone_ids = tuple(f"Z{z}" for z in range(n_zones))
 
     # Sites: some always open, some with hours today and tomorrow, rarely closed for good.
@@ -409,8 +407,6 @@ def random_snapshot(
         request_id=f"random-{seed}",
         now_ts=now,
         timezone=tz,
-        utc_offset_s=offset,
-        local_midnight_ts=midnight,
         tag_names=(),
         zone_ids=zone_ids,
         sites=sites,
@@ -626,8 +622,6 @@ def one_pair_snapshot(
         request_id="one-pair",
         now_ts=now,
         timezone="Etc/GMT-1",
-        utc_offset_s=offset,
-        local_midnight_ts=midnight,
         tag_names=(),
         zone_ids=("Z0", "Z1"),
         sites=sites,
