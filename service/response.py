@@ -35,32 +35,34 @@ _PRICING_MESSAGES = {
 _HOURS_REASONS = frozenset({Reason.WINDOW_UNREACHABLE, Reason.NO_SLOT, Reason.CAPACITY_EXHAUSTED})
 
 
-def build(outcome: Outcome) -> pb.DecideResponse:
+def build(outcome: Outcome, sample: np.ndarray | None = None) -> pb.DecideResponse:
     """The answer for one outcome: decisions, unassigned, routes and summary.
 
     Columnar first, protos last: candidates are ranked for all orders at once, every price
     breakdown comes from one batched call, and decisions go to the protobuf constructor as
-    dicts (converted in C) instead of message by message.
+    dicts (converted in C) instead of message by message. With `sample` (sorted order rows)
+    only those orders are answered, routes and summary whole: to size an answer by.
     """
     with _gc_paused():
         snapshot = outcome.snapshot
         chosen = outcome.assignment.carrier_idx
         currency = snapshot.options.currency
-        assigned = np.flatnonzero(chosen >= 0)
+        every = np.arange(chosen.shape[0]) if sample is None else sample
+        assigned = every[chosen[every] >= 0]
         ranked = _ranked(outcome, assigned)
-        orders = assigned.tolist()
+        rows = assigned.tolist()
         wanted = [
             (i, r if chosen[i] in r else [*r, int(chosen[i])])
-            for i, r in zip(orders, ranked, strict=True)
+            for i, r in zip(rows, ranked, strict=True)
         ]
         pairs = _Pairs(outcome, wanted, currency)
         why = _WhyNot(outcome)
         response = pb.DecideResponse(
             request_id=snapshot.request_id,
             decisions=[
-                _decision(outcome, pairs, why, i, r) for i, r in zip(orders, ranked, strict=True)
+                _decision(outcome, pairs, why, i, r) for i, r in zip(rows, ranked, strict=True)
             ],
-            unassigned=[_unassigned(outcome, i, why) for i in np.flatnonzero(chosen < 0).tolist()],
+            unassigned=[_unassigned(outcome, i, why) for i in every[chosen[every] < 0].tolist()],
         )
         _routes(outcome, response, currency)
         _summary(outcome, response.summary, currency)

@@ -19,6 +19,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import structlog
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, status_pb2
@@ -56,6 +57,12 @@ RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
 INTERNAL = "INTERNAL"
 #: Room left under the message size limit for gRPC's own framing.
 _FRAMING_BYTES = 1024
+#: An answer with more orders than the room over this many bytes each (about 1.9 kB per
+#: order is usual) is first sized on `_SAMPLE_ORDERS` orders spread over all; one that
+#: projects over `_SAMPLE_TRUST` x the room is built without explanations.
+_BYTES_PER_ORDER_HIGH = 4096
+_SAMPLE_ORDERS = 1000
+_SAMPLE_TRUST = 1.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,12 +288,26 @@ def _serialize(
 ) -> tuple[pb.DecideResponse, bytes]:
     """The answer and its bytes, each serialized once. When it is over the message ``limit``
     with explanations, the same decision without them (``explanations_omitted``); the caller
-    refuses what is over the limit even so."""
-    answer = response.build(outcome)
-    stamp(answer)
-    data = answer.SerializeToString()
-    if limit is None or len(data) <= limit - _FRAMING_BYTES or not outcome.snapshot.options.explain:
-        return answer, data
+    refuses what is over the limit even so.
+
+    A big answer is first sized on a sample of its orders, so one that cannot fit with
+    explanations is not built with them only to be built again (at 50,000 orders that
+    doubled the answer's 8 s)."""
+    asked = outcome.snapshot.options.explain
+    room = None if limit is None else limit - _FRAMING_BYTES
+    n = outcome.snapshot.orders.count
+    explain = asked
+    if asked and room is not None and n * _BYTES_PER_ORDER_HIGH > room:
+        fixed = response.build(outcome, sample=np.zeros(0, dtype=np.int64)).ByteSize()
+        sample = np.unique(np.linspace(0, n - 1, min(n, _SAMPLE_ORDERS)).astype(np.int64))
+        per_order = (response.build(outcome, sample=sample).ByteSize() - fixed) / sample.size
+        explain = fixed + per_order * n <= room * _SAMPLE_TRUST
+    if explain or not asked:
+        answer = response.build(outcome)
+        stamp(answer)
+        data = answer.SerializeToString()
+        if not asked or room is None or len(data) <= room:
+            return answer, data
     options = replace(outcome.snapshot.options, explain=False)
     answer = response.build(replace(outcome, snapshot=replace(outcome.snapshot, options=options)))
     answer.summary.explanations_omitted = True
