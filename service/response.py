@@ -344,6 +344,7 @@ class _WhyNot:
         self.rule_reason: list[list[int]] = outcome.eligibility.reason.tolist()
         self.rule_source: list[list[int]] = outcome.eligibility.source.tolist()
         self.price_reason: list[list[int]] = outcome.prices.reason.tolist()
+        self.possible = np.isfinite(outcome.scores)  # [N, C]: the pairs the assignment had
         self._cache: dict[tuple[int, int, int, str], dict[str, object]] = {}
         # Own-fleet pairs the final routes cannot take (-1) or did not quote (-2): order -> why.
         self.no_van: dict[int, tuple[int, int]] = {}
@@ -521,11 +522,10 @@ def _unassigned(outcome: Outcome, i: int, why: _WhyNot) -> pb.Unassigned:
         exclusions=why.exclusions(i),
     )
     if main == Reason.CAPACITY_EXHAUSTED:
-        possible = np.isfinite(outcome.scores)
-        slots = _full_slots(outcome, possible, i)
+        slots = _full_slots(outcome, why.possible, i)
         out.full_slot_ids.extend(snapshot.slots.ids[s] for s in slots)
         full = [f"{len(slots)} slot{'s' if len(slots) != 1 else ''}"] if slots else []
-        own = snapshot.carriers.kind[np.flatnonzero(possible[i])] == CarrierKind.OWN_FLEET
+        own = snapshot.carriers.kind[np.flatnonzero(why.possible[i])] == CarrierKind.OWN_FLEET
         if own.any():
             full.append("the own vans")
         out.message = f"every eligible carrier was full ({' and '.join(full) or 'no room'})"

@@ -231,16 +231,14 @@ def unassigned_reasons(
 ) -> tuple[Reason, ...]:
     """All reasons an order went unassigned, the main one first."""
     main = Reason(int(assignment.reason[i]))
+    priced_row: list[int] = prices.reason[i].tolist()
     if main == Reason.WINDOW_UNREACHABLE:
-        priced = [
-            int(r)
-            for r, rule in zip(prices.reason[i], eligibility.reason[i], strict=True)
-            if rule == 0 and r != 0
-        ]
+        rule_row: list[int] = eligibility.reason[i].tolist()
+        priced = [r for r, rule in zip(priced_row, rule_row, strict=True) if rule == 0 and r != 0]
         if priced:
             values, counts = np.unique(np.asarray(priced), return_counts=True)
             main = Reason(int(values[np.argmax(counts)]))
-    others = sorted({int(r) for r in prices.reason[i] if r != 0 and r != main})
+    others = sorted({r for r in priced_row if r != 0 and r != main})
     return (main, *(Reason(r) for r in others))
 
 
