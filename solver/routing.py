@@ -67,6 +67,18 @@ _LOCAL_INSERTION_MIN_NODES: Final = 800
 #: them (OR-Tools' break intervals and pickup-delivery pairs slow its first solution 3-10x) and
 #: repaired on the scheduler's clock; the full model then gets the rest of the budget.
 _RELAX_MIN_ORDERS: Final = 100
+#: The search sees at most about this many (order, van) pairs, and never fewer than
+#: `_SEARCH_VANS_MIN` vans: OR-Tools' first solution does not look at its time limit while it
+#: prices insertions, so 1,534 orders on 500 vans overran a 0.9 s limit by 3-6 s and found no
+#: plan at all. The vans left out stay open to the insertion passes (`insert`).
+_SEARCH_PAIRS: Final = 100_000
+_SEARCH_VANS_MIN: Final = 24
+#: Per-vehicle fields of `RoutingProblem` (what a sub-fleet keeps).
+_VEHICLE_FIELDS: Final = (
+    "vehicle_start_loc", "vehicle_end_loc", "shift_start_s", "shift_end_s", "vehicle_capacity",
+    "vehicle_skills", "fixed_cost", "cost_per_km", "cost_per_hour", "max_duration_s",
+    "break_start_s", "break_end_s", "break_duration_s", "co2e_cost_per_km",
+)  # fmt: skip
 
 #: Features that only the OR-Tools model expresses (PyVRP 0.14 has one window per client, no
 #: per-client vehicle restrictions, no breaks, no per-client ride limits and no soft windows).
@@ -1558,6 +1570,62 @@ def _assemble(
     )
 
 
+def search_vans(problem: RoutingProblem, num_orders: int) -> list[int]:
+    """The vans the search routes `num_orders` servable orders on: all of them, or for a big
+    fleet about `_SEARCH_PAIRS / num_orders` (at least `_SEARCH_VANS_MIN`), taken in turn from
+    each group of vans alike in depots, shift, break and skills (largest group first, vans in
+    index order), so every kind of van stays in the search."""
+    n_vans = problem.num_vehicles
+    room = max(_SEARCH_VANS_MIN, _SEARCH_PAIRS // max(1, num_orders))
+    if n_vans <= room:
+        return list(range(n_vans))
+    p = problem
+    keys = np.stack(
+        [
+            p.vehicle_start_loc,
+            p.vehicle_end_loc,
+            p.shift_start_s,
+            p.shift_end_s,
+            p.break_start_s,
+            p.break_end_s,
+            p.vehicle_skills.astype(np.int64),
+        ],
+        axis=1,
+    )
+    _, group, sizes = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    group = group.reshape(-1)
+    # Rank of each van in its group, then round-robin: rank 0 of every group first.
+    order = np.lexsort((np.arange(n_vans), group))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    rank = np.empty(n_vans, dtype=np.int64)
+    rank[order] = np.arange(n_vans) - starts[group[order]]
+    # Within a round, groups by size (largest first), then by key order.
+    turn = np.lexsort((np.arange(n_vans), group, -sizes[group], rank))
+    return sorted(turn[:room].tolist())
+
+
+def _with_vans(problem: RoutingProblem, vans: list[int]) -> RoutingProblem:
+    """The same problem on a sub-fleet (van k of it is `vans[k]` of the problem)."""
+    idx = np.asarray(vans, dtype=np.int64)
+    changes = {
+        name: getattr(problem, name)[idx]
+        for name in _VEHICLE_FIELDS
+        if getattr(problem, name) is not None
+    }
+    return replace(problem, **changes)
+
+
+def _scale_of_vans(scale: _Scale, vans: list[int]) -> _Scale:
+    """The problem's scale (same divisor, so units compare) for a sub-fleet."""
+    return replace(
+        scale,
+        per_m=[scale.per_m[v] for v in vans],
+        co2e_per_m=[scale.co2e_per_m[v] for v in vans],
+        per_s=[scale.per_s[v] for v in vans],
+        fixed=[scale.fixed[v] for v in vans],
+    )
+
+
 def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
     """Route the vans and decide which orders they keep (the rest go to partners).
 
@@ -1592,16 +1660,27 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
     orders, unservable = _servable_orders(problem)
     if not orders:
         return _assemble(problem, scale, _EngineResult([], True), engine, unservable, t_begin)
+    vans = search_vans(problem, len(orders))
+    fleet, fleet_scale, fleet_orders = problem, scale, orders
+    if len(vans) < problem.num_vehicles:
+        fleet = _with_vans(problem, vans)
+        fleet_scale = _scale_of_vans(scale, vans)
+        fleet_orders = _servable_orders(fleet)[0]
     if engine == "pyvrp":
-        result = _solve_pyvrp(problem, params, scale, orders, deadline)
+        result = _solve_pyvrp(fleet, params, fleet_scale, fleet_orders, deadline)
         if not result.found:
             # PyVRP has no feasible plan (e.g. mandatory orders that do not fit): OR-Tools drops
             # at a penalty instead, which still yields a usable partial plan.
             remaining = max(deadline - time.perf_counter(), 0.1 * params.time_limit_s)
-            result = _solve_ortools(problem, params, scale, orders, time.perf_counter() + remaining)
+            result = _solve_ortools(
+                fleet, params, fleet_scale, fleet_orders, time.perf_counter() + remaining
+            )
             engine = "pyvrp+ortools"
     else:
-        result = _solve_ortools_staged(problem, params, scale, orders, deadline)
+        result = _solve_ortools_staged(fleet, params, fleet_scale, fleet_orders, deadline)
+    if fleet is not problem:
+        for r in result.routes:
+            r.vehicle = vans[r.vehicle]
     if result.found and params.polish:
         result = _drop_unprofitable(problem, scale, result, deadline + polish_s)
     return _assemble(problem, scale, result, engine, unservable, t_begin)

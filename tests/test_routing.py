@@ -712,3 +712,51 @@ def test_profitable_insertion_moves_orders_the_search_left_out() -> None:
             assert saved > 0
             assert check_plan(problem, new) == []
     assert moved > 0
+
+
+def _two_kinds_of_van(n_vans: int = 60, n_skilled: int = 10, n_orders: int = 30) -> RoutingProblem:
+    """A ring of orders; the last `n_skilled` vans alone have skill bit 0, which the first ten
+    orders need."""
+    angles = np.linspace(0, 2 * np.pi, n_orders, endpoint=False)
+    pts = [(0.0, 0.0)] + [(3000 * np.cos(a), 3000 * np.sin(a)) for a in angles]
+    skills = np.zeros(n_vans, dtype=np.uint64)
+    skills[n_vans - n_skilled :] = 1
+    needs = np.zeros(n_orders, dtype=np.uint64)
+    needs[:10] = 1
+    return make_problem(
+        pts,
+        n_vehicles=n_vans,
+        vehicle_skills=skills,
+        required_skills=needs,
+        vehicle_capacity=np.full((n_vans, 1), 40, dtype=np.int64),
+    )
+
+
+def test_big_fleet_search_takes_every_kind_of_van_in_turn() -> None:
+    """A fleet too big for the search: vans are taken a group at a time (rank 0 of every
+    group, then rank 1, ...), so the small skilled group is all in, and the pick repeats."""
+    from solver import routing
+
+    problem = _two_kinds_of_van()
+    assert routing.search_vans(problem, 100) == list(range(60))  # small enough: every van
+    vans = routing.search_vans(problem, 1_000_000)  # room for the minimum only
+    assert len(vans) == routing._SEARCH_VANS_MIN == 24
+    assert vans == [*range(14), *range(50, 60)]  # 10 rounds of both, then the big group's
+    assert routing.search_vans(problem, 1_000_000) == vans
+
+
+def test_big_fleet_plan_uses_the_fleets_own_van_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Routed on a sub-fleet, the plan names the problem's vans (the skilled orders ride the
+    skilled vans 50-59, not the sub-fleet's positions) and passes the checker."""
+    from solver import routing
+
+    monkeypatch.setattr(routing, "_SEARCH_PAIRS", 1)  # every search gets the minimum
+    problem = _two_kinds_of_van()
+    vans = set(routing.search_vans(problem, problem.num_orders))
+    plan = solve(problem, fixed("ortools"))
+    assert check_plan(problem, plan) == []
+    assert plan.dropped == ()
+    assert {r.vehicle_idx for r in plan.routes} <= vans
+    for order, (van, _) in served(plan).items():
+        if order < 10:
+            assert van >= 50, (order, van)
