@@ -167,6 +167,26 @@ def test_big_day_offers_a_bounded_model() -> None:
     assert fp.order_idx.size <= params.offered_per_stop * stops
 
 
+def test_big_fleet_is_offered_fewer_orders_for_the_same_work() -> None:
+    """Up to `crowd_vans` vans the router's order limit is sqrt(work / budget per pair); a
+    fleet of twice that counts each pair twice, and the crowd factor stops at `max_crowd`."""
+    params = FleetParams()
+    small = _snapshot(2, 20, params.crowd_vans)
+    twice = _snapshot(2, 20, 2 * params.crowd_vans)
+    huge = _snapshot(2, 20, 20 * params.crowd_vans)
+    work = 0.25
+    plain = math.isqrt(int(work / params.budget_s_per_pair))
+    assert fleet.offered_limit(small, work, params) == plain
+    assert fleet.offered_limit(twice, work, params) == math.isqrt(
+        int(work / (2 * params.budget_s_per_pair))
+    )
+    assert fleet.offered_limit(huge, work, params) == math.isqrt(
+        int(work / (params.max_crowd * params.budget_s_per_pair))
+    )
+    with pytest.raises(ValueError, match="crowd_vans"):
+        FleetParams(crowd_vans=0)
+
+
 def test_request_matrix_replaces_haversine(day: tuple) -> None:  # type: ignore[type-arg]
     """Where the caller's road matrix covers both ends, its distances and durations are used."""
     snapshot, eligibility, prices, scores = day
