@@ -1629,6 +1629,8 @@ def _scale_of_vans(scale: _Scale, vans: list[int]) -> _Scale:
 def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
     """Route the vans and decide which orders they keep (the rest go to partners).
 
+    A big fleet is searched on a sub-fleet (`search_vans`); the plan names the problem's vans.
+
     Parameters
     ----------
     problem
