@@ -298,10 +298,12 @@ def _serialize(
     n = outcome.snapshot.orders.count
     explain = asked
     if asked and room is not None and n * _BYTES_PER_ORDER_HIGH > room:
-        fixed = response.build(outcome, sample=np.zeros(0, dtype=np.int64)).ByteSize()
         sample = np.unique(np.linspace(0, n - 1, min(n, _SAMPLE_ORDERS)).astype(np.int64))
-        per_order = (response.build(outcome, sample=sample).ByteSize() - fixed) / sample.size
-        explain = fixed + per_order * n <= room * _SAMPLE_TRUST
+        probe = response.build(outcome, sample=sample)
+        sampled = probe.ByteSize()
+        del probe.decisions[:], probe.unassigned[:]  # what is left: routes and summary
+        fixed = probe.ByteSize()
+        explain = fixed + (sampled - fixed) / sample.size * n <= room * _SAMPLE_TRUST
     if explain or not asked:
         answer = response.build(outcome)
         stamp(answer)

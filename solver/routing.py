@@ -1668,7 +1668,9 @@ def solve(problem: RoutingProblem, params: RoutingParams) -> RoutingPlan:
         fleet = _with_vans(problem, vans)
         fleet_scale = _scale_of_vans(scale, vans)
         fleet_orders = _servable_orders(fleet)[0]
-    if engine == "pyvrp":
+    if not fleet_orders:  # nothing the sub-fleet can serve: the insertion passes may
+        result = _EngineResult([], True)
+    elif engine == "pyvrp":
         result = _solve_pyvrp(fleet, params, fleet_scale, fleet_orders, deadline)
         if not result.found:
             # PyVRP has no feasible plan (e.g. mandatory orders that do not fit): OR-Tools drops

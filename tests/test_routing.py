@@ -760,3 +760,32 @@ def test_big_fleet_plan_uses_the_fleets_own_van_numbers(monkeypatch: pytest.Monk
     for order, (van, _) in served(plan).items():
         if order < 10:
             assert van >= 50, (order, van)
+
+
+def test_sub_fleet_that_serves_nothing_leaves_every_order_to_the_insertions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thirty one-van groups, the only skilled van outside the 24 searched: the search has
+    nothing to route, the plan drops every order and stays valid."""
+    from solver import routing
+
+    monkeypatch.setattr(routing, "_SEARCH_PAIRS", 1)
+    n_vans, n_orders = 30, 10
+    angles = np.linspace(0, 2 * np.pi, n_orders, endpoint=False)
+    skills = np.zeros(n_vans, dtype=np.uint64)
+    skills[-1] = 1
+    problem = make_problem(
+        [(0.0, 0.0)] + [(3000 * np.cos(a), 3000 * np.sin(a)) for a in angles],
+        n_vehicles=n_vans,
+        vehicle_skills=skills,
+        required_skills=np.ones(n_orders, dtype=np.uint64),
+        shift_start_s=np.arange(n_vans, dtype=np.int64) * 10,
+        outsource_cost=np.full(n_orders, 5000, dtype=np.int64),
+    )
+    assert n_vans - 1 not in routing.search_vans(problem, n_orders)
+    plan = solve(problem, fixed("ortools"))
+    assert plan.dropped == tuple(range(n_orders))
+    assert check_plan(problem, plan) == []
+    more = insert(problem, plan, [0], time_limit_s=5.0)
+    assert served(more)[0][0] == n_vans - 1  # the repairs still reach the skilled van
+    assert check_plan(problem, more) == []
