@@ -1,0 +1,194 @@
+"""End to end on odd but plausible days: generated days at clock changes and in other time
+zones, with full slots and a few random field edits, through the real worker (bundled rules,
+real solvers). Every request gets either a consistent answer or INVALID_ARGUMENT naming the
+fields; never an internal error, a hang or an answer that breaks its own promises."""
+
+from __future__ import annotations
+
+import collections
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+from google.protobuf import descriptor as pb_descriptor
+from google.rpc import error_details_pb2, status_pb2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lastmile.v1 import orchestrator_pb2 as pb
+from samples.generate import generate_day
+from service.settings import BUNDLED_RULES_DIR
+from service.validate import Limits
+from service.worker import Worker
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from google.protobuf.message import Message
+
+_FD = pb_descriptor.FieldDescriptor
+
+# Instants around the 2026 clock changes in Europe and North America, and plain mornings.
+_NOWS = [
+    datetime(2026, 3, 28, 23, 30, tzinfo=UTC),
+    datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+    datetime(2026, 10, 24, 23, 30, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+    datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+    datetime(2026, 3, 7, 6, 0, tzinfo=UTC),
+    datetime(2026, 12, 31, 6, 0, tzinfo=UTC),
+    datetime(2026, 11, 24, 6, 30, tzinfo=UTC),
+]
+# Half-hour and 45-minute offsets, a 30-minute clock change (Lord Howe), the southern summer.
+_ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "America/St_Johns",
+    "UTC",
+]
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[Worker]:
+    """One in-process worker with the bundled rules and rate cards, warmed."""
+    w = Worker(BUNDLED_RULES_DIR, Limits(), rules_poll_s=3600.0)
+    w.warm_up()
+    yield w
+    w.close()
+
+
+def _fields(message: Message) -> list[tuple[Message, pb_descriptor.FieldDescriptor]]:
+    """Scalar fields of a message and of its set sub-messages (one item per repeated list)."""
+    found = []
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is None:
+            found.append((message, field))
+        elif not field.message_type.GetOptions().map_entry:
+            value = getattr(message, field.name)
+            if field.is_repeated:
+                found.extend(_fields(value[0]) if len(value) else [])
+            elif message.HasField(field.name):
+                found.extend(_fields(value))
+    return found
+
+
+def _edit(data: st.DataObject, request: pb.DecideRequest, ids: list[str]) -> str:
+    """Set one scalar field of one item (orders, carriers, vans, ...) to a plausible edge value:
+    zero, one, a neighbour, a multiple, another id of the request, another enum value."""
+    lists = [f for f in request.DESCRIPTOR.fields if f.is_repeated and f.message_type]
+    field_list = data.draw(st.sampled_from([f for f in lists if len(getattr(request, f.name))]))
+    items = getattr(request, field_list.name)
+    item = items[data.draw(st.integers(0, len(items) - 1))]
+    holder, field = data.draw(st.sampled_from(_fields(item)))
+    old = getattr(holder, field.name)
+    if field.is_repeated:
+        return f"{field_list.name}.{field.name} kept (repeated)"
+    if field.type in (_FD.TYPE_DOUBLE, _FD.TYPE_FLOAT):
+        new: object = data.draw(st.sampled_from([0.0, 0.001, 1.0, old * 0.5, old * 2.0, old + 1]))
+    elif field.type == _FD.TYPE_ENUM:
+        new = data.draw(st.sampled_from([v.number for v in field.enum_type.values]))
+    elif field.type == _FD.TYPE_BOOL:
+        new = not old
+    elif field.type == _FD.TYPE_STRING:
+        new = data.draw(st.sampled_from(["", *ids]))
+    else:
+        now = request.now.seconds
+        pool = [0, 1, old - 1, old + 1, old * 2, now, now + 3_600, now + 86_400]
+        lo, hi = (0, 2**32 - 1) if field.type == _FD.TYPE_UINT32 else (-(2**31), 2**31 - 1)
+        if field.type == _FD.TYPE_INT64:
+            lo, hi = -(2**63), 2**63 - 1
+        new = min(max(data.draw(st.sampled_from(pool)), lo), hi)
+    setattr(holder, field.name, new)
+    return f"{field_list.name}.{holder.DESCRIPTOR.name}.{field.name}={new!r}"
+
+
+def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:
+    """What any answer promises about itself and its request."""
+    asked = collections.Counter(o.id for o in request.orders)
+    answered = collections.Counter(
+        [d.order_id for d in answer.decisions] + [u.order_id for u in answer.unassigned]
+    )
+    assert answered == asked, "every order is answered exactly once"
+    assert answer.summary.assigned == len(answer.decisions)
+    assert answer.summary.unassigned == len(answer.unassigned)
+    room = {s.id: s for s in request.capacity}
+    kg = {o.id: sum(p.weight_kg * max(p.count, 1) for p in o.parcels) for o in request.orders}
+    taken: collections.Counter[str] = collections.Counter()
+    taken_kg: collections.Counter[str] = collections.Counter()
+    for d in answer.decisions:
+        [chosen] = [c for c in d.candidates if c.chosen]
+        assert chosen.carrier_id == d.carrier_id, d.order_id
+        assert chosen.price.total.cents == d.price.total.cents, d.order_id
+        for c in d.candidates:
+            assert sum(line.amount.cents for line in c.price.lines) == c.price.total.cents
+            assert c.promise.start.seconds <= c.eta.seconds <= c.promise.end.seconds, (
+                f"{d.order_id} via {c.carrier_id}: ETA outside its promise"
+            )
+            assert c.eta.seconds >= request.now.seconds
+        assert [c.rank for c in d.candidates] == list(range(1, len(d.candidates) + 1))
+        if d.slot_id:
+            slot = room[d.slot_id]
+            assert slot.carrier_id == d.carrier_id
+            taken[d.slot_id] += 1
+            taken_kg[d.slot_id] += kg[d.order_id]
+    for slot_id, count in taken.items():
+        slot = room[slot_id]
+        assert count <= slot.remaining_orders, f"slot {slot_id} over its orders"
+        if slot.remaining_weight_kg > 0:
+            assert taken_kg[slot_id] <= slot.remaining_weight_kg + 1e-6, f"slot {slot_id} kg"
+    for u in answer.unassigned:
+        assert u.reasons and u.reasons[0] != 0, f"{u.order_id} unassigned without a reason"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    seed=st.integers(0, 10**6),
+    orders=st.sampled_from([1, 7, 25]),
+    vans=st.sampled_from([0, 1, 4]),
+    now=st.sampled_from(_NOWS),
+    zone=st.sampled_from(_ZONES),
+    explain=st.booleans(),
+    full_slots=st.floats(0.0, 0.6),
+    edits=st.integers(0, 2),
+)
+def test_every_request_gets_a_consistent_answer_or_invalid_argument(
+    worker: Worker,
+    data: st.DataObject,
+    seed: int,
+    orders: int,
+    vans: int,
+    now: datetime,
+    zone: str,
+    explain: bool,
+    full_slots: float,
+    edits: int,
+) -> None:
+    request = generate_day(seed=seed, orders=orders, vehicles=vans, now=now)
+    request.timezone = zone
+    request.options.explain = explain
+    request.options.time_budget.FromMilliseconds(300)
+    for k, slot in enumerate(request.capacity):
+        if k < full_slots * len(request.capacity):
+            slot.remaining_orders = k % 2
+    ids = sorted({o.id for o in request.orders} | {c.id for c in request.carriers})
+    edited = [_edit(data, request, ids) for _ in range(edits)]
+    result = worker.decide(request.SerializeToString(), 5.0)
+    assert result.code in ("OK", "INVALID_ARGUMENT"), (result.code, result.message, edited)
+    if result.code == "INVALID_ARGUMENT":
+        status = status_pb2.Status.FromString(result.payload)
+        bad = error_details_pb2.BadRequest()
+        assert status.details[0].Unpack(bad)
+        assert edited, "an unedited generated day is valid"
+        assert bad.field_violations
+        listed = list(bad.field_violations)
+        if not listed[-1].field:  # a long list ends with "...and N more violations"
+            assert listed[-1].description.startswith("...and "), listed[-1]
+            listed.pop()
+        assert all(v.field and v.description for v in listed), (listed, edited)
+        return
+    answer = pb.DecideResponse.FromString(result.payload)
+    _assert_consistent(request, answer)
