@@ -139,8 +139,36 @@ def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> 
         assert count <= slot.remaining_orders, f"slot {slot_id} over its orders"
         if slot.remaining_weight_kg > 0:
             assert taken_kg[slot_id] <= slot.remaining_weight_kg + 1e-6, f"slot {slot_id} kg"
+    _assert_routes_hold(request, answer)
     for u in answer.unassigned:
         assert u.reasons and u.reasons[0] != 0, f"{u.order_id} unassigned without a reason"
+
+
+def _assert_routes_hold(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:
+    """Routes carry exactly the van decisions, in time order, inside shift, stops and kg."""
+    vans = {v.id: v for v in request.vehicles}
+    by_van: dict[str, set[str]] = collections.defaultdict(set)
+    eta = {}
+    for d in answer.decisions:
+        if d.vehicle_id:
+            by_van[d.vehicle_id].add(d.order_id)
+            eta[d.order_id] = d.eta.seconds
+    assert len({r.vehicle_id for r in answer.routes}) == len(answer.routes)
+    assert {r.vehicle_id for r in answer.routes if r.stops} == set(by_van)
+    for route in answer.routes:
+        van = vans[route.vehicle_id]
+        assert {s.order_id for s in route.stops} == by_van[route.vehicle_id]
+        assert [s.sequence for s in route.stops] == list(range(1, len(route.stops) + 1))
+        if van.capacity.stops > 0:
+            assert len(route.stops) <= van.capacity.stops
+        clock = route.start.seconds
+        assert clock >= van.shift.start.seconds
+        for stop in route.stops:
+            assert clock <= stop.arrival.seconds <= stop.departure.seconds, route.vehicle_id
+            assert stop.arrival.seconds == eta[stop.order_id], "a van's ETA is its arrival"
+            assert stop.load_kg <= van.capacity.weight_kg + 1e-6
+            clock = stop.departure.seconds
+        assert clock <= route.end.seconds <= van.shift.end.seconds, route.vehicle_id
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
