@@ -79,6 +79,9 @@ def main() -> int:
                                 "cost_cents": b.cost.cents,
                                 "assigned": b.assigned,
                                 "savings_cents": b.savings.cents,
+                                "common_orders": b.common_orders,
+                                "common_savings_cents": b.common_savings.cents,
+                                "common_savings_pct": round(b.common_savings_pct, 2),
                             }
                             for b in answer.summary.baselines
                         },
@@ -97,7 +100,8 @@ def main() -> int:
     for row in rows:
         against = "; ".join(
             f"{name.removeprefix('BASELINE_')} {b['assigned']} orders, savings "
-            f"{b['savings_cents'] / 100:,.2f}"
+            f"{b['savings_cents'] / 100:,.2f}, on the {b['common_orders']:,} both deliver "
+            f"{b['common_savings_cents'] / 100:,.2f} ({b['common_savings_pct']:.1f}%)"
             for name, b in row["baselines"].items()  # type: ignore[attr-defined]
         )
         print(f"{row['orders']:>7} orders: {row['assigned']} assigned; vs {against}")

@@ -117,6 +117,14 @@ def render_table(
             f"{comparison.assigned:>5} orders: savings {_eur(comparison.savings.cents, currency)} "
             f"({comparison.savings_pct:.1f}%{delivered}); {comparison.co2e_g / 1000:.1f} kg CO2e\n"
         )
+        if more:
+            write(
+                f"     on the {comparison.common_orders:,} orders both deliver: "
+                f"{_eur(comparison.common_cost.cents, currency)} against "
+                f"{_eur(comparison.baseline_common_cost.cents, currency)}, savings "
+                f"{_eur(comparison.common_savings.cents, currency)} "
+                f"({comparison.common_savings_pct:.1f}%)\n"
+            )
     stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(summary.stage_ms.items()))
     write(f"Stage ms: {stages}\n")
 

@@ -555,19 +555,27 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
                 co2e_g=grams,
             )
         )
+    mine = order_costs(prices, chosen.carrier_idx, outcome.fleet)
     for comparison in outcome.baselines:
-        cost, grams, _ = _totals(
-            prices, comparison.assignment.carrier_idx, comparison.fleet, snapshot
-        )
+        theirs_idx = comparison.assignment.carrier_idx
+        cost, grams, _ = _totals(prices, theirs_idx, comparison.fleet, snapshot)
+        theirs = order_costs(prices, theirs_idx, comparison.fleet)
+        common = (chosen.carrier_idx >= 0) & (theirs_idx >= 0)
+        ours_common, theirs_common = int(mine[common].sum()), int(theirs[common].sum())
         summary.baselines.append(
             pb.BaselineComparison(
                 baseline=cast("pb.Baseline", int(comparison.baseline)),
                 cost=_money(cost, currency),
                 assigned=int(comparison.assignment.assigned.sum()),
                 savings=_money(cost - total, currency),
-                savings_pct=round(100.0 * (cost - total) / cost, 3) if cost else 0.0,
+                savings_pct=_pct(cost - total, cost),
                 co2e_g=grams,
                 carrier_id=_national_id(comparison, snapshot),
+                common_orders=int(common.sum()),
+                common_cost=_money(ours_common, currency),
+                baseline_common_cost=_money(theirs_common, currency),
+                common_savings=_money(theirs_common - ours_common, currency),
+                common_savings_pct=_pct(theirs_common - ours_common, theirs_common),
             )
         )
     requested = summary.baselines[0]
@@ -585,6 +593,39 @@ def _summary(outcome: Outcome, summary: pb.Summary, currency: str) -> None:
         summary.objective_bound = float(chosen.bound)
     for stage, ms in outcome.stage_ms:
         summary.stage_ms[stage] = ms
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 3) if whole else 0.0
+
+
+def order_costs(
+    prices: pricing.PriceTable, carrier_idx: np.ndarray, plan: FleetPlan | None
+) -> np.ndarray:
+    """What each order costs in an assignment (int64[N] cents, 0 when unassigned): partners
+    their price; a route's cost shared out over its stops in proportion to their marginal
+    costs (equally when none is positive), to the cent by largest remainder, so the orders of
+    a route add up to its cost and all orders to the assignment's total cost."""
+    n = carrier_idx.shape[0]
+    out = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(carrier_idx >= 0)
+    out[rows] = prices.price_cents[rows, carrier_idx[rows]]
+    if plan is None:
+        return out
+    for route in plan.routes:
+        orders = np.array([plan.order_of(stop.order_idx) for stop in route.stops], dtype=np.int64)
+        if orders.size == 0:
+            continue
+        weight = np.maximum(plan.marginal_cents[orders], 0).astype(np.float64)
+        if weight.sum() <= 0:
+            weight = np.ones(orders.size)
+        exact = route.cost * weight / weight.sum()
+        share = np.floor(exact).astype(np.int64)
+        short = int(route.cost - share.sum())
+        # The cents floor() left over go to the largest remainders, ties to the earlier stop.
+        share[np.argsort(-(exact - share), kind="stable")[:short]] += 1
+        out[orders] = share
+    return out
 
 
 def _national_id(comparison: Comparison, snapshot: Snapshot) -> str:

@@ -331,7 +331,7 @@ class CarrierTotal(_message.Message):
     def __init__(self, carrier_id: _Optional[str] = ..., orders: _Optional[int] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., co2e_g: _Optional[float] = ...) -> None: ...
 
 class BaselineComparison(_message.Message):
-    __slots__ = ("baseline", "cost", "assigned", "savings", "savings_pct", "co2e_g", "carrier_id")
+    __slots__ = ("baseline", "cost", "assigned", "savings", "savings_pct", "co2e_g", "carrier_id", "common_orders", "common_cost", "baseline_common_cost", "common_savings", "common_savings_pct")
     BASELINE_FIELD_NUMBER: _ClassVar[int]
     COST_FIELD_NUMBER: _ClassVar[int]
     ASSIGNED_FIELD_NUMBER: _ClassVar[int]
@@ -339,6 +339,11 @@ class BaselineComparison(_message.Message):
     SAVINGS_PCT_FIELD_NUMBER: _ClassVar[int]
     CO2E_G_FIELD_NUMBER: _ClassVar[int]
     CARRIER_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMON_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_COST_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_COMMON_COST_FIELD_NUMBER: _ClassVar[int]
+    COMMON_SAVINGS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_SAVINGS_PCT_FIELD_NUMBER: _ClassVar[int]
     baseline: Baseline
     cost: _types_pb2.Money
     assigned: int
@@ -346,7 +351,12 @@ class BaselineComparison(_message.Message):
     savings_pct: float
     co2e_g: float
     carrier_id: str
-    def __init__(self, baseline: _Optional[_Union[Baseline, str]] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., co2e_g: _Optional[float] = ..., carrier_id: _Optional[str] = ...) -> None: ...
+    common_orders: int
+    common_cost: _types_pb2.Money
+    baseline_common_cost: _types_pb2.Money
+    common_savings: _types_pb2.Money
+    common_savings_pct: float
+    def __init__(self, baseline: _Optional[_Union[Baseline, str]] = ..., cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., assigned: _Optional[int] = ..., savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., savings_pct: _Optional[float] = ..., co2e_g: _Optional[float] = ..., carrier_id: _Optional[str] = ..., common_orders: _Optional[int] = ..., common_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., baseline_common_cost: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., common_savings: _Optional[_Union[_types_pb2.Money, _Mapping]] = ..., common_savings_pct: _Optional[float] = ...) -> None: ...
 
 class Summary(_message.Message):
     __slots__ = ("total_cost", "assigned", "unassigned", "carriers", "baseline", "baseline_cost", "savings", "savings_pct", "baseline_assigned", "co2e_g", "stage_ms", "rules_version", "solver_status", "policy", "objective", "baselines", "objective_bound", "explanations_omitted")
