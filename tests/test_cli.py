@@ -60,3 +60,10 @@ def test_table_shows_local_times_routes_and_totals(
     assert f"Total cost {total:,.2f} EUR for {response.summary.assigned} orders" in table
     more = response.summary.assigned - response.summary.baseline_assigned
     assert more > 0 and f"%, +{more} orders delivered)" in table
+    for b in response.summary.baselines:
+        assert b.common_orders and b.assigned != response.summary.assigned
+        common = (
+            f"on the {b.common_orders:,} orders both deliver: {b.common_cost.cents / 100:,.2f} EUR "
+            f"against {b.baseline_common_cost.cents / 100:,.2f} EUR"
+        )
+        assert common in table
