@@ -276,7 +276,7 @@ class _Card:
                 continue
             self.keys(entry, _PEAK_KEYS, path)
             days: list[int] = []
-            raw_days = entry.get("weekdays", _empty_list())
+            raw_days = entry.get("weekdays", LineList())
             if not isinstance(raw_days, list):
                 self.err(
                     entry.line_of("weekdays"), f"{path}.weekdays", "expected a list of weekdays"
@@ -387,43 +387,29 @@ def _parse_card(file: str, data: object, line: int, k: int, issues: list[Issue])
         currency=currency,
         base_cents=cents("base_cents"),
         distance_bands=card.bounds(
-            data.get("distance_bands", _empty_list()), data.line_of("distance_bands"),
+            data.get("distance_bands", LineList()), data.line_of("distance_bands"),
             "distance_bands", _BAND_KEYS,
         ),
         weight_tiers=card.bounds(
-            data.get("weight_tiers", _empty_list()), data.line_of("weight_tiers"), "weight_tiers",
+            data.get("weight_tiers", LineList()), data.line_of("weight_tiers"), "weight_tiers",
             _TIER_KEYS,
         ),
         dim_divisor=divisor,
         zone_surcharges=card.zone_surcharges(
-            data.get("zone_surcharges", _empty_map()), data.line_of("zone_surcharges")
+            data.get("zone_surcharges", LineDict()), data.line_of("zone_surcharges")
         ),
         same_day_premium_cents=cents("same_day_premium_cents"),
         window_premium_cents=cents("window_premium_cents"),
-        peaks=card.peaks(data.get("peaks", _empty_list()), data.line_of("peaks")),
+        peaks=card.peaks(data.get("peaks", LineList()), data.line_of("peaks")),
         fuel_surcharge_pct=card.number(
             data.get("fuel_surcharge_pct", 0.0), data.line_of("fuel_surcharge_pct"),
             "fuel_surcharge_pct", 0.0, 100.0,
         ),
         min_charge_cents=cents("min_charge_cents"),
-        addons=card.addons(data.get("addons", _empty_map()), data.line_of("addons")),
+        addons=card.addons(data.get("addons", LineDict()), data.line_of("addons")),
         source=f"{file}:{data.line}",
     )  # fmt: skip
     return result if len(issues) == before else None
-
-
-def _empty_list() -> LineList:
-    out = LineList()
-    out.line = 0
-    out.item_lines = []
-    return out
-
-
-def _empty_map() -> LineDict:
-    out = LineDict()
-    out.line = 0
-    out.key_lines = {}
-    return out
 
 
 def parse_file(name: str, text: str) -> tuple[list[RateCard], list[Issue]]:
@@ -708,6 +694,14 @@ class RateStore:
             self.reload()
         except (OSError, ValueError, RuntimeError) as exc:  # keep serving, say why
             log.warning("rate cards reload failed: %s", exc)
+        except Exception as exc:  # our bug, not the author's: say so, keep the last good
+            log.exception("rate cards reload failed")
+            why = f"reload failed (internal error, see the server log): {exc!r}"
+            with self._lock:
+                if self._last_error != (why,):
+                    self._failures += 1
+                self._last_error = (why,)
+                self._last_issues = ()
 
     def close(self) -> None:
         """Stop polling."""

@@ -237,6 +237,10 @@ class RuleStore:
             self.reload()
         except (EngineError, OSError, ValueError, RuntimeError) as exc:
             self._reject("", (Issue(str(self.directory), 0, "", f"reload failed: {exc}"),))
+        except Exception as exc:  # our bug, not the author's: say so, keep the last good
+            log.exception("rules reload failed")
+            why = f"reload failed (internal error, see the server log): {exc!r}"
+            self._reject("", (Issue(str(self.directory), 0, "", why),))
 
     # --- lifetime ------------------------------------------------------------------------------
 

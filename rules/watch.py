@@ -3,12 +3,15 @@ and the rate card store share (each decides for itself what a reload means)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
     from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -30,7 +33,8 @@ def fingerprint(directory: Path, suffixes: Collection[str]) -> Fingerprint:
 class Poller:
     """Calls `tick` every `interval_s` seconds on a daemon thread until `stop`.
 
-    `tick` must handle its own errors: one that escapes ends the polling.
+    `tick` handles its own errors; one that escapes anyway is logged and polling goes on (a
+    dead poller would silently stop every later edit from loading).
     """
 
     def __init__(self, tick: Callable[[], None], interval_s: float, name: str) -> None:
@@ -44,7 +48,10 @@ class Poller:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
-            self._tick()
+            try:
+                self._tick()
+            except Exception:
+                log.exception("%s: tick failed; polling goes on", self._thread.name)
 
     def stop(self) -> None:
         """Stop polling and wait for a tick in progress (not when called from the tick)."""

@@ -33,6 +33,12 @@ class LineDict(dict[str, Any]):
     line: int
     key_lines: dict[str, int]
 
+    def __init__(self, line: int = 0) -> None:
+        """Empty; `line` 0 when it stands in for a missing mapping (a default)."""
+        super().__init__()
+        self.line = line
+        self.key_lines = {}
+
     def line_of(self, key: str) -> int:
         """The 1-based line of `key`, or of the mapping itself when the key is absent."""
         return self.key_lines.get(key, self.line)
@@ -43,6 +49,12 @@ class LineList(list[Any]):
 
     line: int
     item_lines: list[int]
+
+    def __init__(self, line: int = 0) -> None:
+        """Empty; `line` 0 when it stands in for a missing sequence (a default)."""
+        super().__init__()
+        self.line = line
+        self.item_lines = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +136,7 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:seq":
                 self._bad_tag(node.tag, line)
                 return None
-            out = LineList()
-            out.line = line
-            out.item_lines = []
+            out = LineList(line)
             for item in node.value:
                 out.append(self.build(item))
                 out.item_lines.append(item.start_mark.line + 1)
@@ -135,9 +145,7 @@ class _Builder:
             if node.tag != "tag:yaml.org,2002:map":
                 self._bad_tag(node.tag, line)
                 return None
-            mapping = LineDict()
-            mapping.line = line
-            mapping.key_lines = {}
+            mapping = LineDict(line)
             for key_node, value_node in node.value:
                 key_line = key_node.start_mark.line + 1
                 if key_node.tag == "tag:yaml.org,2002:merge":

@@ -389,3 +389,35 @@ def _gigdrop_base_cents(response: pb.DecideResponse) -> set[int]:
         for line in c.price.lines
         if line.code == "BASE"
     }
+
+
+def test_unexpected_reload_error_is_reported_and_the_cards_keep_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll that fails on our bug says so in the status; the next good edit still loads."""
+    import rules.rates
+
+    rates_dir = tmp_path / "rates"
+    shutil.copytree(BUNDLED_RATES_DIR, rates_dir)
+    real_load = rules.rates.load_rates
+
+    def broken(directory: object) -> object:
+        raise AttributeError("a parser bug")
+
+    with RateStore(rates_dir, poll_interval_s=0) as store:
+        good = store.current()
+        target = rates_dir / "gigdrop.yaml"
+        text = target.read_text()
+        monkeypatch.setattr(rules.rates, "load_rates", broken)
+        target.write_text(text.replace("base_cents: 250", "base_cents: 260"))
+        _touch(target)
+        store._poll()  # what the polling thread runs
+        [error] = store.status().last_error
+        assert "internal error" in error and "a parser bug" in error
+        assert store.status().failures == 1 and store.current() is good
+        monkeypatch.setattr(rules.rates, "load_rates", real_load)
+        target.write_text(text.replace("base_cents: 250", "base_cents: 270"))
+        _touch(target)
+        store._poll()
+        assert {c.id: c.base_cents for c in store.current().cards}["rc-gigdrop"] == 270
+        assert store.status().last_error == ()

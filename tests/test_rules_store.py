@@ -187,3 +187,47 @@ def test_reload_under_concurrent_evaluation_never_mixes_versions(tmp_path: Path)
         with store.current() as serving:
             retired = [h for h in handles if h is not serving]
         assert retired and all(h.deleted for h in retired)
+
+
+def test_unexpected_reload_error_keeps_serving_and_polling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload that fails on our bug (not a rule author's mistake) is reported as an internal
+    error, the last good rules keep serving, and the next poll still loads a good edit."""
+    import rules.store
+
+    tables = _copy(tmp_path)
+    real_build = rules.store.build
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise AttributeError("a validator bug")
+
+    with RuleStore(tables, poll_interval_s=0.1) as store:
+        version = store.status().version
+        monkeypatch.setattr(rules.store, "build", broken)
+        _edit(tables / "service_level.yaml", BULKY_EDIT)
+        _wait(lambda: store.status().last_error != ())
+        [error] = store.status().last_error
+        assert "internal error" in error and "a validator bug" in error
+        assert store.status().version == version
+        monkeypatch.setattr(rules.store, "build", real_build)
+        _wait(lambda: store.status().version != version)
+        assert store.status().last_error == ()
+
+
+def test_poller_survives_a_tick_that_raises() -> None:
+    """A tick that raises is logged; the next ticks still run."""
+    from rules.watch import Poller
+
+    ticks: list[int] = []
+
+    def tick() -> None:
+        ticks.append(1)
+        if len(ticks) == 1:
+            raise KeyError("first tick fails")
+
+    poller = Poller(tick, 0.02, "test-poller")
+    try:
+        _wait(lambda: len(ticks) >= 3, timeout_s=5.0)
+    finally:
+        poller.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rules.api import read_dir, validate_texts
 from rules.validate import load_texts
@@ -358,3 +360,84 @@ def test_readme_vocabulary_is_current() -> None:
     text = (ROOT / "rules" / "README.md").read_text()
     block = text.split("<!-- vocabulary:start -->\n", 1)[1].split("<!-- vocabulary:end -->", 1)[0]
     assert block == vocabulary_markdown()
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "message"),
+    [
+        (
+            SCHEMA,
+            "  tags: [alcohol, tobacco, pharma, frozen, chilled, hazmat, fragile, high_value, "
+            "furniture, b2b]\n",
+            "unknown tag 'alcohol': declare it under schema.tags",
+        ),
+        (
+            SL,
+            "    order: {tags: [alcohol, b2b], attributes: {channel: replenishment}}\n",
+            "",
+        ),
+    ],
+    ids=["schema-without-tags", "test-case-without-order"],
+)
+def test_a_missing_list_or_mapping_is_a_report_not_a_crash(
+    bundled: dict[str, str], file: str, old: str, message: str
+) -> None:
+    """Leaving out an optional list or mapping (schema tags, a test case's order) reads as
+    empty; it used to raise AttributeError, which also ended hot reloading for good."""
+    files = dict(bundled)
+    assert old in files[file], f"fixture drifted: {old!r} not in {file}"
+    files[file] = files[file].replace(old, "", 1)
+    report = validate_texts(files)
+    if message:
+        assert any(message in str(i) for i in report.issues), report.issues
+    else:  # valid; the case without its order now fails its own expectation
+        assert not report.issues
+        assert [r.name for r in report.tests if not r.passed] == [
+            "replenishment wins over everything"
+        ]
+
+
+_TOKENS = ["", "0", "-1", "nan", "[]", "{}", "null", "true", "'x'", ":", "- ", "~", "[1, 2]"]
+
+
+@st.composite
+def _edited(draw: st.DrawFn, bundled: dict[str, str]) -> dict[str, str]:
+    """The bundled files with one to three line edits in one of them: delete, repeat, replace
+    a value or a word, indent, cut short."""
+    files = dict(bundled)
+    name = draw(st.sampled_from(sorted(files)))
+    lines = files[name].split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        k = draw(st.integers(0, len(lines) - 1))
+        how = draw(st.integers(0, 5))
+        if how == 0:
+            del lines[k]
+        elif how == 1:
+            lines.insert(k, lines[draw(st.integers(0, len(lines) - 1))])
+        elif how == 2 and ":" in lines[k]:
+            lines[k] = lines[k].partition(":")[0] + ": " + draw(st.sampled_from(_TOKENS))
+        elif how == 3:
+            words = lines[k].split(" ")
+            words[draw(st.integers(0, len(words) - 1))] = draw(st.sampled_from(_TOKENS))
+            lines[k] = " ".join(words)
+        elif how == 4:
+            lines[k] = " " + lines[k]
+        else:
+            lines[k] = lines[k][: draw(st.integers(0, len(lines[k])))]
+    files[name] = "\n".join(lines)
+    return files
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_edit_is_a_report_with_file_and_line(
+    bundled: dict[str, str], data: st.DataObject
+) -> None:
+    """Random line edits never raise; every issue names its file, and a line unless it is
+    about the rule set as a whole (a missing table)."""
+    files = data.draw(_edited(bundled))
+    ruleset, issues = load_texts(files)
+    assert (ruleset is None) == bool(issues)
+    for issue in issues:
+        assert issue.file in files or issue.file == "rules", issue
+        assert issue.line > 0 or "table: add a file with" in issue.message, issue
