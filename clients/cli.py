@@ -130,7 +130,11 @@ def render_table(
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    request = load_request(Path(args.file))
+    try:
+        request = load_request(Path(args.file))
+    except (OSError, UnicodeDecodeError, json_format.ParseError) as error:
+        print(f"error: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
     with Client(args.address) as client:
         try:
             response = client.decide(request, timeout_s=args.timeout)

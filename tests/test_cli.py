@@ -13,6 +13,8 @@ from clients import cli
 from lastmile.v1 import orchestrator_pb2 as pb
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pytest
 
     from service.server import Running
@@ -67,3 +69,23 @@ def test_table_shows_local_times_routes_and_totals(
             f"against {b.baseline_common_cost.cents / 100:,.2f} EUR"
         )
         assert common in table
+
+
+def test_unreadable_request_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing file, bad JSON or a wrong field type: exit 2 with what is wrong, no traceback
+    and no call (the address is never dialled)."""
+    cases = {
+        "missing.json": ("No such file", None),
+        "garbage.json": ("Failed to load JSON", "not json"),
+        "typed.json": ("Failed to parse id field", '{"orders": [{"id": 1}]}'),
+    }
+    for name, (words, text) in cases.items():
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        assert cli.main(["decide", str(path), "--address", "127.0.0.1:1"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: cannot read {path}: ") and words in err, err
+        assert "Traceback" not in err
