@@ -374,7 +374,28 @@ class _WhyNot:
         if i in self.no_van:
             c, code = self.no_van[i]
             out.append(self._no_van(c, code))
+        if self.outcome.assignment.carrier_idx[i] < 0:
+            # Carriers that could have taken the order but whose room went to other orders.
+            named = {entry["carrier_id"] for entry in out}
+            ids = self.outcome.snapshot.carriers.ids
+            for c in np.flatnonzero(self.possible[i]).tolist():
+                if ids[c] not in named:
+                    out.append(self._lost(c, int(self.outcome.prices.slot_idx[i, c])))
         return out
+
+    def _lost(self, c: int, slot: int) -> dict[str, object]:
+        key = (c, -2, slot, "capacity")
+        entry = self._cache.get(key)
+        if entry is None:
+            snapshot = self.outcome.snapshot
+            room = f"slot {snapshot.slots.ids[slot]}" if slot >= 0 else "room"
+            entry = self._cache[key] = {
+                "carrier_id": snapshot.carriers.ids[c],
+                "reason": int(Reason.CAPACITY_EXHAUSTED),
+                "message": f"{snapshot.carriers.names[c]}: its {room} went to other orders",
+                "source": "assignment:capacity",
+            }
+        return entry
 
     def _no_van(self, c: int, code: int) -> dict[str, object]:
         key = (c, -1, code, "routing")

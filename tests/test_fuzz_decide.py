@@ -140,8 +140,15 @@ def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> 
         if slot.remaining_weight_kg > 0:
             assert taken_kg[slot_id] <= slot.remaining_weight_kg + 1e-6, f"slot {slot_id} kg"
     _assert_routes_hold(request, answer)
+    carriers = collections.Counter(c.id for c in request.carriers)
     for u in answer.unassigned:
         assert u.reasons and u.reasons[0] != 0, f"{u.order_id} unassigned without a reason"
+        # Every carrier says why not, once.
+        assert collections.Counter(e.carrier_id for e in u.exclusions) == carriers, u
+    if request.options.explain:
+        for d in answer.decisions:
+            named = [c.carrier_id for c in d.candidates] + [e.carrier_id for e in d.exclusions]
+            assert collections.Counter(named) == carriers, d.order_id
 
 
 def _assert_routes_hold(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:

@@ -118,6 +118,24 @@ def test_sample_day_respects_slot_capacity(
         assert kg <= slots[slot_id].remaining_weight_kg + 1e-6
 
 
+def test_unassigned_orders_say_why_not_for_every_carrier(
+    client: Client, sample_request: pb.DecideRequest
+) -> None:
+    """Each unassigned order names every carrier once; a carrier that could have taken it but
+    whose slot went to other orders says so, and that slot is among the full ones."""
+    response = client.decide(sample_request)
+    carriers = sorted(c.id for c in sample_request.carriers)
+    lost = 0
+    for u in response.unassigned:
+        assert sorted(e.carrier_id for e in u.exclusions) == carriers, u.order_id
+        for e in u.exclusions:
+            if e.source == "assignment:capacity":
+                lost += 1
+                assert e.reason == pb.REASON_CODE_CAPACITY_EXHAUSTED
+                assert any(f"slot {s} went to other orders" in e.message for s in u.full_slot_ids)
+    assert lost, "the sample has orders whose slots went to others"
+
+
 def test_objective_bound_only_where_proven(
     client: Client, sample_request: pb.DecideRequest
 ) -> None:
