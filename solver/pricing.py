@@ -200,11 +200,12 @@ def required_capabilities(requirement_bits: np.ndarray) -> np.ndarray:
 
 
 def _effective_windows(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Order windows as one half-open CSR; orders without windows get [start, end + 1)."""
+    """Order windows as one half-open CSR; a deadline d is [promise_start, d + 1), whether or
+    not the snapshot also lists it as a window (the proto conversion does, for the router)."""
     o = snapshot.orders
     n = o.count
     counts = np.diff(o.window_offsets)
-    has = counts > 0
+    has = (o.deadline_ts < 0) & (counts > 0)
     new_counts = np.where(has, counts, 1)
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(new_counts, out=off[1:])
@@ -465,7 +466,7 @@ def build_inputs(
     )
 
     win_off, win_start, win_end = _effective_windows(snapshot)
-    has_windows = np.diff(o.window_offsets) > 0
+    has_windows = o.deadline_ts < 0  # promised as windows, not by a deadline
     flags = np.where(o.promise_end_ts <= next_midnight, kernel.FLAG_TODAY, 0) | np.where(
         has_windows, kernel.FLAG_WINDOWS, 0
     )

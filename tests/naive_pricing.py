@@ -75,7 +75,7 @@ def windows(snapshot: Snapshot, i: int) -> list[tuple[int, int]]:
     """Half-open promise windows; a deadline d is [promise_start, d + 1)."""
     o = snapshot.orders
     lo, hi = int(o.window_offsets[i]), int(o.window_offsets[i + 1])
-    if lo < hi:
+    if o.deadline_ts[i] < 0 and lo < hi:
         return [(int(o.window_start_ts[k]), int(o.window_end_ts[k])) for k in range(lo, hi)]
     return [(int(o.promise_start_ts[i]), int(o.promise_end_ts[i]) + 1)]
 
@@ -292,7 +292,7 @@ def naive_pair(
         got = min(ok, key=lambda g: g[0])
     eta, w, slot = got
     ws, we = windows(snapshot, i)[w]
-    has_windows = o.window_offsets[i + 1] > o.window_offsets[i]
+    has_windows = o.deadline_ts[i] < 0
 
     rel = min(max(float(cr.reliability[c]), 0.0), 1.0)
     buf = rhu(params.promise_buffer_base_s + (1.0 - rel) * params.promise_buffer_unreliability_s)

@@ -20,6 +20,7 @@ from samples.generate import generate_day
 from service.settings import BUNDLED_RULES_DIR
 from service.validate import Limits
 from service.worker import Worker
+from solver.domain import CAPABILITY_FOR_REQUIREMENT, Requirement
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -129,9 +130,11 @@ def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> 
             )
             assert c.eta.seconds >= request.now.seconds
         assert [c.rank for c in d.candidates] == list(range(1, len(d.candidates) + 1))
+        _assert_allowed(request, d)
         if d.slot_id:
             slot = room[d.slot_id]
             assert slot.carrier_id == d.carrier_id
+            assert slot.window.start.seconds <= d.eta.seconds < slot.window.end.seconds
             taken[d.slot_id] += 1
             taken_kg[d.slot_id] += kg[d.order_id]
     for slot_id, count in taken.items():
@@ -149,6 +152,26 @@ def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> 
         for d in answer.decisions:
             named = [c.carrier_id for c in d.candidates] + [e.carrier_id for e in d.exclusions]
             assert collections.Counter(named) == carriers, d.order_id
+
+
+def _assert_allowed(request: pb.DecideRequest, d: pb.Decision) -> None:
+    """The carrier (or van) has what the order requires, serves its zone, and a partner
+    delivers inside the customer's promise (vans may be up to 30 minutes late, at a cost)."""
+    order = next(o for o in request.orders if o.id == d.order_id)
+    carrier = next(c for c in request.carriers if c.id == d.carrier_id)
+    van = next((v for v in request.vehicles if v.id == d.vehicle_id), None)
+    has = set(van.skills if van is not None else carrier.capabilities)
+    for requirement in d.requirements:
+        assert int(CAPABILITY_FOR_REQUIREMENT[Requirement(requirement)]) in has, d
+    if van is None and carrier.zone_ids:
+        assert order.destination.zone_id in carrier.zone_ids, d.order_id
+    ends = [w.end.seconds for w in order.promise.windows] or [order.promise.deadline.seconds + 1]
+    starts = [w.start.seconds for w in order.promise.windows] or [request.now.seconds]
+    # A van may start service up to 30 minutes after a window's (exclusive) end.
+    late_s = 1801 if van is not None else 0
+    assert any(a <= d.eta.seconds < b + late_s for a, b in zip(starts, ends, strict=True)), (
+        f"{d.order_id} via {d.carrier_id}: ETA outside the customer's promise"
+    )
 
 
 def _assert_routes_hold(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:
@@ -189,6 +212,8 @@ def _assert_routes_hold(request: pb.DecideRequest, answer: pb.DecideResponse) ->
     explain=st.booleans(),
     full_slots=st.floats(0.0, 0.6),
     edits=st.integers(0, 2),
+    greedy=st.booleans(),
+    weights=st.tuples(*[st.sampled_from([0.0, 0.5, 1.0, 50.0, 1e4])] * 3),
 )
 def test_every_request_gets_a_consistent_answer_or_invalid_argument(
     worker: Worker,
@@ -201,11 +226,18 @@ def test_every_request_gets_a_consistent_answer_or_invalid_argument(
     explain: bool,
     full_slots: float,
     edits: int,
+    greedy: bool,
+    weights: tuple[float, float, float],
 ) -> None:
     request = generate_day(seed=seed, orders=orders, vehicles=vans, now=now)
     request.timezone = zone
     request.options.explain = explain
     request.options.time_budget.FromMilliseconds(300)
+    if greedy:
+        request.options.policy = pb.ASSIGNMENT_POLICY_GREEDY
+        request.options.savings_baseline = pb.BASELINE_SINGLE_NATIONAL
+    w = request.options.weights
+    w.cost, w.lateness, w.emissions = weights
     for k, slot in enumerate(request.capacity):
         if k < full_slots * len(request.capacity):
             slot.remaining_orders = k % 2

@@ -996,3 +996,40 @@ def test_response_prices_equal_per_pair_breakdowns() -> None:
             assert item.price.total.cents == outcome.prices.price_cents[i, c]
             checked += 1
     assert checked > 300
+
+
+def test_a_deadline_is_not_a_booked_window(sample_request: object) -> None:
+    """The window premium is for a delivery window the customer booked: a same-day deadline
+    ("by 16:30") does not pay it, though the proto conversion lists the deadline as a window
+    for the router; the same order with a window of the same span does pay it. The plain
+    reference agrees on both."""
+    from lastmile.v1 import orchestrator_pb2 as pb
+    from service.convert import to_snapshot
+    from solver.checks import BuiltinPolicy
+
+    assert isinstance(sample_request, pb.DecideRequest)
+    premium: dict[str, int] = {}
+    for how in ("deadline", "window"):
+        request = pb.DecideRequest()
+        request.CopyFrom(sample_request)
+        promise = request.orders[2].promise
+        promise.Clear()
+        end = request.now.seconds + 10 * 3600
+        if how == "deadline":
+            promise.deadline.seconds = end
+        else:
+            window = promise.windows.add()
+            window.start.seconds, window.end.seconds = request.now.seconds, end + 1
+        snapshot = to_snapshot(request)
+        eligibility = BuiltinPolicy().evaluate(snapshot)
+        inputs = pricing.build_inputs(snapshot, eligibility)
+        c = snapshot.carriers.ids.index("spree-regional")
+        pair = kernel.pair_components(inputs, 2, c)
+        assert pair.reason == 0
+        premium[how] = int(pair.components[kernel.WINDOW])
+        plain = naive_pair(snapshot, eligibility, 2, c, PricingParams())
+        assert (plain.price_cents, (plain.lines or {}).get("WINDOW", 0)) == (
+            pair.price_cents,
+            premium[how],
+        )
+    assert premium == {"deadline": 0, "window": 150}
