@@ -6,8 +6,10 @@ fields; never an internal error, a hang or an answer that breaks its own promise
 from __future__ import annotations
 
 import collections
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 from google.protobuf import descriptor as pb_descriptor
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lastmile.v1 import orchestrator_pb2 as pb
+from lastmile.v1 import types_pb2
 from samples.generate import generate_day
 from service.settings import BUNDLED_RULES_DIR
 from service.validate import Limits
@@ -143,6 +146,7 @@ def _assert_consistent(request: pb.DecideRequest, answer: pb.DecideResponse) -> 
         if slot.remaining_weight_kg > 0:
             assert taken_kg[slot_id] <= slot.remaining_weight_kg + 1e-6, f"slot {slot_id} kg"
     _assert_routes_hold(request, answer)
+    _assert_priced_by_the_card(request, answer)
     carriers = collections.Counter(c.id for c in request.carriers)
     for u in answer.unassigned:
         assert u.reasons and u.reasons[0] != 0, f"{u.order_id} unassigned without a reason"
@@ -172,6 +176,46 @@ def _assert_allowed(request: pb.DecideRequest, d: pb.Decision) -> None:
     assert any(a <= d.eta.seconds < b + late_s for a, b in zip(starts, ends, strict=True)), (
         f"{d.order_id} via {d.carrier_id}: ETA outside the customer's promise"
     )
+
+
+def _assert_priced_by_the_card(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:
+    """Partner prices read straight off the request's rate cards, independently of the
+    snapshot the kernel and its reference share: base fee, fuel on the lines before it, the
+    minimum charge, the same-day premium exactly when the promise ends before local midnight,
+    the window premium exactly when the ETA is in a booked window shorter than a day; and no
+    ETA before now plus the carrier's lead time."""
+    zone = ZoneInfo(request.timezone or "UTC")
+    today = datetime.fromtimestamp(request.now.seconds, zone).date()
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone).timestamp()
+    cards = {card.id: card for card in request.rate_cards}
+    carriers = {c.id: c for c in request.carriers}
+    windows = {o.id: o.promise.windows for o in request.orders}
+    for d in answer.decisions:
+        for cand in d.candidates:
+            carrier = carriers[cand.carrier_id]
+            card = cards.get(carrier.rate_card_id)
+            if carrier.kind == types_pb2.CARRIER_KIND_OWN_FLEET or card is None:
+                continue
+            assert cand.eta.seconds >= request.now.seconds + carrier.lead_time.seconds
+            lines = {line.code: line.amount.cents for line in cand.price.lines}
+            codes = list(lines)
+            assert lines.get("BASE", 0) == card.base_cents
+            if "FUEL" in lines:
+                before = sum(lines[code] for code in codes[: codes.index("FUEL")])
+                assert lines["FUEL"] == math.floor(before * card.fuel_surcharge_pct / 100 + 0.5)
+            assert cand.price.total.cents >= card.min_charge_cents
+            same_day = cand.promise.end.seconds <= midnight
+            assert lines.get("SAME_DAY", 0) == (card.same_day_premium_cents if same_day else 0)
+            booked = [
+                w.end.seconds - w.start.seconds
+                for w in windows[d.order_id]
+                if w.start.seconds <= cand.eta.seconds < w.end.seconds
+            ]
+            short = bool(booked) and booked[0] < 86_400
+            assert lines.get("WINDOW", 0) == (card.window_premium_cents if short else 0), (
+                d.order_id,
+                cand.carrier_id,
+            )
 
 
 def _assert_routes_hold(request: pb.DecideRequest, answer: pb.DecideResponse) -> None:
