@@ -336,3 +336,25 @@ def test_fields_no_order_has_are_missing_not_a_crash(
         CarrierSpec(id="kiez-kurier", kind=CarrierKind.LOCAL_COURIER),
     ]
     _assert_agree(rules, snapshot_of(orders, carriers, now_ts=now, tag_names=TAGS))
+
+
+def test_window_count_is_zero_for_a_deadline_from_the_proto(
+    bundled: CompiledRules, sample_request: Any
+) -> None:
+    """`order.window_count` is 0 for a deadline, as documented, also when the order comes
+    through the proto conversion (which lists a deadline as a window for the router), so a
+    rule on it decides in service as in its file's test cases; the oracle agrees."""
+    from rules.features import OrderFeatures
+    from service.convert import to_snapshot
+
+    snapshot = to_snapshot(sample_request)
+    expected = [
+        0 if o.HasField("deadline") else len(o.windows)
+        for o in (order.promise for order in sample_request.orders)
+    ]
+    assert 0 in expected and 1 in expected
+    column = OrderFeatures(snapshot, bundled.ruleset.schema).column("order.window_count")
+    assert column.values.tolist() == expected
+    for i in range(snapshot.orders.count):
+        values = oracle.order_values(snapshot, i, bundled.ruleset)
+        assert values["order.window_count"] == expected[i]
