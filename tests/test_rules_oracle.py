@@ -358,3 +358,51 @@ def test_window_count_is_zero_for_a_deadline_from_the_proto(
     for i in range(snapshot.orders.count):
         values = oracle.order_values(snapshot, i, bundled.ruleset)
         assert values["order.window_count"] == expected[i]
+
+
+def test_order_fields_read_the_same_from_the_proto_as_in_rule_tests(
+    bundled: CompiledRules, sample_request: Any
+) -> None:
+    """Rule files are tested on snapshots built from plain specs (`rules.build`) and serve on
+    snapshots converted from the proto: every order field of the sample day reads the same
+    both ways, so a rule decides in service as in its own test cases."""
+    from rules.build import CarrierSpec
+    from service.convert import to_snapshot
+
+    served = to_snapshot(sample_request)
+    o = served.orders
+    specs = []
+    for order in sample_request.orders:
+        i = o.ids.index(order.id)
+        promise = order.promise
+        specs.append(
+            OrderSpec(
+                id=order.id,
+                tags=tuple(order.tags),
+                weight_kg=float(o.weight_kg[i]),
+                volume_l=float(o.volume_l[i]),
+                max_length_cm=float(o.max_length_cm[i]),
+                parcel_count=int(o.parcel_count[i]),
+                zone=order.destination.zone_id,
+                postal_code=order.destination.postal_code,
+                green=order.preferences.green,
+                contactless=order.preferences.contactless,
+                signature_wanted=order.preferences.signature_wanted,
+                declared_value_cents=order.declared_value.cents,
+                origin_site=order.origin_site_id,
+                deadline_ts=promise.deadline.seconds if promise.HasField("deadline") else -1,
+                windows=tuple((w.start.seconds, w.end.seconds) for w in promise.windows),
+                attributes=dict(order.attributes),
+            )
+        )
+    carriers = [CarrierSpec(id=c.id, kind=CarrierKind(c.kind)) for c in sample_request.carriers]
+    tested = snapshot_of(
+        specs, carriers, now_ts=sample_request.now.seconds, timezone=sample_request.timezone
+    )
+    kinds = {"deadline": 0, "windows": 0}
+    for order in sample_request.orders:
+        a = oracle.order_values(served, o.ids.index(order.id), bundled.ruleset)
+        b = oracle.order_values(tested, tested.orders.ids.index(order.id), bundled.ruleset)
+        assert a == b, order.id
+        kinds[a["order.promise_kind"]] += 1
+    assert min(kinds.values()) > 0
