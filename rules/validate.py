@@ -417,7 +417,7 @@ def _table(doc: LineDict, ctx: _Ctx) -> Table | None:
         return None
     ctx.decision = str(decision)
     policy = doc.get("hit_policy")
-    if policy not in HIT_POLICIES:
+    if not isinstance(policy, str) or policy not in HIT_POLICIES:
         hint = did_you_mean(str(policy), HIT_POLICIES) if policy is not None else ""
         ctx.err(
             doc.line_of("hit_policy"),

@@ -441,3 +441,15 @@ def test_any_edit_is_a_report_with_file_and_line(
     for issue in issues:
         assert issue.file in files or issue.file == "rules", issue
         assert issue.line > 0 or "table: add a file with" in issue.message, issue
+
+
+def test_a_list_where_a_name_belongs_is_a_report(bundled: dict[str, str]) -> None:
+    """`hit_policy: []` (a list, not a name) is reported on its line; it used to raise
+    TypeError (an unhashable value looked up among the policies)."""
+    files = dict(bundled)
+    files[REQ] = files[REQ].replace("hit_policy: collect", "hit_policy: []", 1)
+    line = _line_of(files[REQ], "hit_policy: []")
+    _, issues = load_texts(files)
+    assert any(
+        i.file == REQ and i.line == line and "bad hit policy []" in i.message for i in issues
+    ), issues
