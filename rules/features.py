@@ -129,9 +129,7 @@ class OrderFeatures:
         if field == "order.minutes_to_promise_end":
             return Column((o.promise_end_ts - s.now_ts) / 60.0, None, True)
         if field == "order.window_count":
-            # A deadline may be listed as a window too (the proto conversion does).
-            count = np.where(o.deadline_ts < 0, np.diff(o.window_offsets), 0)
-            return Column(count.astype(F64), None, True)
+            return Column(np.diff(o.window_offsets).astype(F64), None, True)
         if field == "parcels.weight_kg":
             return Column(o.weight_kg.astype(F64), None, True)
         if field == "parcels.volume_l":

@@ -106,9 +106,7 @@ def order_values(snapshot: Snapshot, i: int, ruleset: RuleSet) -> dict[str, Any]
         "order.promise_days_ahead": (last_day - now.date()).days,
         "order.promise_window_minutes": (end - start) / 60,
         "order.minutes_to_promise_end": (end - s.now_ts) / 60,
-        "order.window_count": (
-            0 if int(o.deadline_ts[i]) >= 0 else int(o.window_offsets[i + 1] - o.window_offsets[i])
-        ),
+        "order.window_count": int(o.window_offsets[i + 1] - o.window_offsets[i]),
         "parcels.weight_kg": float(o.weight_kg[i]),
         "parcels.volume_l": float(o.volume_l[i]),
         "parcels.max_length_cm": float(o.max_length_cm[i]),

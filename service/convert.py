@@ -235,9 +235,7 @@ def _orders(
             promise_end[i] = _ts(promise.windows[-1].end)
         else:
             deadline[i] = _ts(promise.deadline)
-            window_counts.append(1)
-            window_starts.append(now_ts)
-            window_ends.append(deadline[i])
+            window_counts.append(0)
             promise_start[i] = now_ts
             promise_end[i] = deadline[i]
         prefs = order.preferences

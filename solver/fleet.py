@@ -301,11 +301,14 @@ def _windows(snapshot: Snapshot, i: int, origin_ts: int, horizon: int) -> list[t
     """Sorted, merged windows of order i on the routing clock from 0, up to the first one that
     opens after ``horizon`` (kept so that lateness never runs into the gap before it)."""
     o = snapshot.orders
-    a, b = int(o.window_offsets[i]), int(o.window_offsets[i + 1])
-    raw = sorted(
-        (int(s) - origin_ts, int(e) - origin_ts)
-        for s, e in zip(o.window_start_ts[a:b], o.window_end_ts[a:b], strict=True)
-    )
+    if o.deadline_ts[i] >= 0:  # a deadline is the window [promise start, deadline]
+        raw = [(int(o.promise_start_ts[i]) - origin_ts, int(o.deadline_ts[i]) - origin_ts)]
+    else:
+        a, b = int(o.window_offsets[i]), int(o.window_offsets[i + 1])
+        raw = sorted(
+            (int(s) - origin_ts, int(e) - origin_ts)
+            for s, e in zip(o.window_start_ts[a:b], o.window_end_ts[a:b], strict=True)
+        )
     merged: list[tuple[int, int]] = []
     for s, e in raw:
         if e < 0 or e < s:

@@ -200,12 +200,11 @@ def required_capabilities(requirement_bits: np.ndarray) -> np.ndarray:
 
 
 def _effective_windows(snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Order windows as one half-open CSR; a deadline d is [promise_start, d + 1), whether or
-    not the snapshot also lists it as a window (the proto conversion does, for the router)."""
+    """Order windows as one half-open CSR; a deadline d is [promise_start, d + 1)."""
     o = snapshot.orders
     n = o.count
     counts = np.diff(o.window_offsets)
-    has = (o.deadline_ts < 0) & (counts > 0)
+    has = counts > 0
     new_counts = np.where(has, counts, 1)
     off = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(new_counts, out=off[1:])

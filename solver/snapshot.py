@@ -62,8 +62,7 @@ class Orders:
     parcel_count: np.ndarray  # int64[N]
     tag_bits: np.ndarray  # uint64[N], bit i = Snapshot.tag_names[i]
     deadline_ts: np.ndarray  # int64[N], -1 = promise given as windows
-    # Windows [start, end) as promised; a deadline order may also list [now, deadline] here
-    # (the proto conversion does, for the router): deadline_ts says which kind it is.
+    # Windows [start, end) as promised; none for a deadline order (deadline_ts >= 0).
     window_offsets: np.ndarray  # int64[N+1]
     window_start_ts: np.ndarray  # int64[W]
     window_end_ts: np.ndarray  # int64[W]

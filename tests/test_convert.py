@@ -22,7 +22,10 @@ def test_sample_snapshot_shapes(sample_request: pb.DecideRequest) -> None:
     assert snap.slots.count == len(sample_request.capacity)
     offsets = snap.orders.window_offsets
     assert offsets[0] == 0 and offsets[-1] == snap.orders.window_start_ts.size
-    assert np.all(np.diff(offsets) >= 1)
+    # One row per promised window; a deadline has none (deadline_ts says so).
+    windows = [len(o.promise.windows) for o in sample_request.orders]
+    assert np.diff(offsets).tolist() == windows and 0 in windows
+    assert ((snap.orders.deadline_ts >= 0) == (np.array(windows) == 0)).all()
     assert np.all(snap.orders.window_end_ts > snap.orders.window_start_ts)
     assert np.all(snap.orders.promise_end_ts > snap.orders.promise_start_ts)
     assert snap.now_ts == sample_request.now.seconds
